@@ -1,0 +1,303 @@
+"""The archive: a folder of WARC files plus the index database that points into them.
+
+`Archive.open()` gives the read side (lookups, reading back responses) and
+`Archive.start_crawl()` a `CrawlSession` that writes records and then indexes
+them: WARC first, index second, so a crash in between loses nothing that
+`reindex` cannot recover.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Iterator
+
+from archive import indexing
+from archive.db.engine import default_database_url, make_engine, schema_state, upgrade
+from archive.db.index import CaptureRow, Index
+from archive.errors import RecordNotFound, SchemaOutdated
+from archive.exchange import CaptureRef, HttpExchange, PreviousCapture, StoredResponse, TopicMatch
+from archive.text import content_hash as hash_text
+from archive.warc.reader import read_record
+from archive.warc.recovery import recover
+from archive.warc.writer import WarcWriter
+
+logger = logging.getLogger(__name__)
+
+SERVER_NOT_MODIFIED = "server-not-modified"
+IDENTICAL_PAYLOAD = "identical-payload-digest"
+
+
+def _utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class Archive:
+    """An open archive. Use `Archive.open(...)`; close it (or use `with`) when done."""
+
+    def __init__(
+        self,
+        directory: Path,
+        database_url: str,
+        engine,
+        *,
+        warc_prefix: str = "archive",
+        warc_max_size: int = 10**9,
+        operator: str = "",
+        user_agent: str = "",
+        robots: str = "obey",
+        index_batch_size: int = 500,
+    ) -> None:
+        self.directory = directory
+        self.database_url = database_url
+        self.engine = engine
+        self.warc_prefix = warc_prefix
+        self.warc_max_size = warc_max_size
+        self.operator = operator
+        self.user_agent = user_agent
+        self.robots = robots
+        self.index = Index(engine, batch_size=index_batch_size)
+
+    @classmethod
+    def open(
+        cls,
+        directory: str | Path,
+        database_url: str | None = None,
+        *,
+        upgrade: bool = False,
+        **options: Any,
+    ) -> "Archive":
+        """Open (creating if needed) the archive in `directory`.
+
+        An empty database gets the current schema; an older one raises
+        SchemaOutdated unless `upgrade=True`. An unreachable database raises
+        DatabaseUnavailable.
+        """
+        directory = Path(directory)
+        directory.mkdir(parents=True, exist_ok=True)
+        url = database_url or default_database_url(directory)
+        engine = make_engine(url)
+        state = schema_state(engine)
+        if state == "empty" or (state == "outdated" and upgrade):
+            _upgrade(engine)
+        elif state == "outdated":
+            engine.dispose()
+            raise SchemaOutdated(
+                "the archive database schema is older than this version of the software; "
+                "run `archive upgrade` (or pass --upgrade) to migrate it"
+            )
+        return cls(directory, url, engine, **options)
+
+    def __enter__(self) -> "Archive":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.index.close()
+        self.engine.dispose()
+
+    # --- writing ---
+
+    def start_crawl(
+        self,
+        *,
+        spider: str,
+        topic: str | None = None,
+        sites: list[dict] | None = None,
+        settings_digest: str = "",
+        extra_warcinfo: dict | None = None,
+    ) -> "CrawlSession":
+        """Begin writing: recovers WARC files a crashed writer left open, then
+        opens a new rolling WARC file whose warcinfo names this crawl."""
+        for path, dropped in recover(self.directory):
+            logger.warning("recovered %s: dropped %d bytes of an incomplete record", path, dropped)
+        crawl_id = uuid.uuid4().hex
+        warcinfo = {
+            "operator": self.operator,
+            "http-header-user-agent": self.user_agent,
+            "robots": self.robots,
+            "isPartOf": crawl_id,
+            "description": f"topic crawl: {topic}" if topic else f"{spider} crawl",
+            **(extra_warcinfo or {}),
+        }
+        writer = WarcWriter(
+            self.directory,
+            prefix=self.warc_prefix,
+            max_size=self.warc_max_size,
+            warcinfo_fields=warcinfo,
+        )
+        return CrawlSession(
+            self, writer, crawl_id=crawl_id, spider=spider, topic=topic,
+            sites=list(sites or []), settings_digest=settings_digest,
+        )
+
+    # --- reading ---
+
+    def latest_capture(self, url: str) -> PreviousCapture | None:
+        row = self.index.latest_capture(url)
+        return _previous(row) if row else None
+
+    def capture_states(self) -> Iterator[PreviousCapture]:
+        """The latest capture of every canonical URL (for incremental crawls)."""
+        for row in self.index.capture_states():
+            yield _previous(row)
+
+    def read_response(self, record_id: str) -> StoredResponse:
+        """The original HTTP response of a capture, read from its WARC record.
+
+        A revisit is followed to the record it refers to for the body.
+        """
+        row = self.index.capture(record_id)
+        if row is None:
+            raise RecordNotFound(f"no capture with record id {record_id}")
+        record = read_record(self.directory, _location(row))
+        if row.record_type == "revisit" and row.refers_to_record_id:
+            original = self.read_response(row.refers_to_record_id)
+            return StoredResponse(
+                url=row.url, protocol=record.protocol, status=record.status,
+                reason=record.reason, headers=record.http_headers,
+                raw_body=original.raw_body, body=original.body,
+                extra={"revisit_of": row.refers_to_record_id},
+            )
+        return StoredResponse(
+            url=row.url, protocol=record.protocol, status=record.status, reason=record.reason,
+            headers=record.http_headers, raw_body=record.raw_payload, body=record.decoded_payload(),
+        )
+
+
+class CrawlSession:
+    """Writes one crawl's records and their index rows."""
+
+    def __init__(
+        self, archive: Archive, writer: WarcWriter, *, crawl_id: str, spider: str,
+        topic: str | None, sites: list[dict], settings_digest: str,
+    ) -> None:
+        self.archive = archive
+        self.writer = writer
+        self.index = archive.index
+        self.crawl_id = crawl_id
+        self.sites = sites
+        started_at = _utcnow()
+        fields = indexing.crawl_start_metadata(
+            crawl_id=crawl_id, spider=spider, topic=topic, sites=sites,
+            settings_digest=settings_digest, started_at=started_at,
+        )
+        writer.write_metadata(indexing.CRAWL_URN + crawl_id, None, fields, started_at)
+        self.index.add_crawl(indexing.crawl_row(fields))
+        self.index.flush()
+
+    def write_response(self, exchange: HttpExchange, site: str | None = None) -> CaptureRef:
+        """Archive one HTTP exchange (request + response records) and index it.
+
+        `site` is accepted for the caller's convenience; the stored site is
+        derived from the URL and the crawl's sites so that reindex finds the same.
+        """
+        written = self.writer.write_exchange(exchange)
+        self.index.add_capture(
+            self._capture_row(exchange, written.response, "response", written.payload_digest,
+                              written.block_digest)
+        )
+        return CaptureRef(
+            record_id=written.response.record_id, url=exchange.url,
+            fetched_at=exchange.fetched_at, location=written.response,
+            payload_digest=written.payload_digest,
+        )
+
+    def write_revisit(
+        self, exchange: HttpExchange, previous: PreviousCapture, site: str | None = None
+    ) -> CaptureRef:
+        """Archive a re-fetch that brought nothing new: a 304 (server-not-modified)
+        or a body whose payload digest equals the previous capture's."""
+        profile = SERVER_NOT_MODIFIED if exchange.status == 304 else IDENTICAL_PAYLOAD
+        written = self.writer.write_revisit(
+            exchange, profile, previous.record_id, previous.url, previous.fetched_at,
+            previous.payload_digest,
+        )
+        self.index.add_capture(
+            self._capture_row(
+                exchange, written.response, "revisit", previous.payload_digest,
+                written.block_digest, refers_to=previous.record_id,
+                content_hash=previous.content_hash,
+            )
+        )
+        return CaptureRef(
+            record_id=written.response.record_id, url=exchange.url,
+            fetched_at=exchange.fetched_at, location=written.response,
+            payload_digest=previous.payload_digest, record_type="revisit",
+            refers_to_record_id=previous.record_id, content_hash=previous.content_hash,
+        )
+
+    def add_article(
+        self, ref: CaptureRef, result: Any, topics: list[TopicMatch] = (), site: str | None = None
+    ) -> str:
+        """Write the clean text (conversion) and the extracted fields (metadata)
+        for a captured article, then index the article. Returns its content hash."""
+        text = result.text or ""
+        fields = indexing.article_metadata(result, text, topics=list(topics), crawl_id=self.crawl_id)
+        conversion = self.writer.write_conversion(ref.url, ref.record_id, text, ref.fetched_at)
+        metadata = self.writer.write_metadata(ref.url, ref.record_id, fields, ref.fetched_at)
+        self.index_article(ref.record_id, ref.url, ref.fetched_at, fields, text, conversion, metadata)
+        return fields["content_hash"]
+
+    def index_article(self, capture_record_id, url, fetched_at, fields, text, conversion, metadata):
+        article, matches = indexing.article_rows(
+            fields, text, url=url, fetched_at=fetched_at, sites=self.sites
+        )
+        self.index.add_article(article)
+        self.index.set_capture_content_hash(capture_record_id, article.content_hash)
+        self.index.add_derived(indexing.derived_row(conversion, capture_record_id, "conversion"))
+        self.index.add_derived(indexing.derived_row(metadata, capture_record_id, "metadata"))
+        for match in matches:
+            self.index.add_topic_match(match)
+
+    def flush(self) -> None:
+        self.index.flush()
+
+    def close(self, stats: dict | None = None) -> None:
+        """Write the crawl-end record, close the WARC file and flush the index."""
+        finished_at = _utcnow()
+        fields = indexing.crawl_end_metadata(
+            crawl_id=self.crawl_id, finished_at=finished_at, stats=stats or {}
+        )
+        try:
+            self.writer.write_metadata(indexing.CRAWL_URN + self.crawl_id, None, fields, finished_at)
+        finally:
+            self.writer.close()
+        self.index.finish_crawl(self.crawl_id, finished_at, fields["stats"])
+        self.index.flush()
+
+    def _capture_row(self, exchange, location, record_type, payload_digest, block_digest,
+                     refers_to=None, content_hash=None) -> CaptureRow:
+        return indexing.capture_row(
+            location=location, record_type=record_type, url=exchange.url,
+            fetched_at=exchange.fetched_at, status=exchange.status,
+            http_headers=exchange.response_headers, payload_digest=payload_digest,
+            block_digest=block_digest, ip_address=exchange.ip_address,
+            crawl_id=self.crawl_id, sites=self.sites, refers_to_record_id=refers_to,
+            content_hash=content_hash,
+        )
+
+
+def _upgrade(engine) -> None:
+    upgrade(engine)
+
+
+def _location(row: CaptureRow):
+    from archive.warc.records import RecordLocation
+
+    return RecordLocation(row.warc_filename, row.warc_offset, row.warc_length, row.record_id)
+
+
+def _previous(row: CaptureRow) -> PreviousCapture:
+    return PreviousCapture(
+        record_id=row.record_id, url=row.url, fetched_at=row.fetched_at, status=row.status,
+        etag=row.etag, last_modified=row.last_modified, payload_digest=row.payload_digest,
+        content_hash=row.content_hash,
+    )
+
+
+__all__ = ["Archive", "CrawlSession", "hash_text"]

@@ -1,0 +1,93 @@
+"""`verify`, `reindex` and `upgrade`: keep the index true to the WARC files."""
+
+from __future__ import annotations
+
+import sys
+from contextlib import contextmanager
+
+import click
+
+from archive.cli.common import pass_archive
+
+
+@contextmanager
+def _progress(quiet: bool, unit: str, total: int | None = None):
+    """A tqdm bar on a terminal; nothing in scripts or with --quiet."""
+    if quiet or not sys.stderr.isatty():
+        yield None
+        return
+    from tqdm import tqdm
+
+    with tqdm(total=total, unit=unit, file=sys.stderr, dynamic_ncols=True) as bar:
+        yield bar.update
+
+
+quiet_option = click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+
+
+@click.command()
+@quiet_option
+@pass_archive
+def verify(ctx, quiet: bool) -> None:
+    """Check that every indexed capture exists in its WARC file with matching
+    digests and that every response/conversion record is indexed.
+
+    Exits 1 and lists file, offset and reason for each problem.
+
+    \b
+    Example:
+      archive --dir ./archive-data verify
+    """
+    from archive.verify import verify as run_verify
+
+    with ctx.open() as archive, _progress(quiet, "records") as progress:
+        report = run_verify(archive, progress=progress)
+    for problem in report.problems:
+        click.echo(f"PROBLEM {problem}", err=True)
+    click.echo(report.summary())
+    if not report.ok:
+        sys.exit(1)
+
+
+@click.command()
+@quiet_option
+@pass_archive
+def reindex(ctx, quiet: bool) -> None:
+    """Rebuild the index database from the WARC files alone.
+
+    Safe to run on a database that already has rows: only what is missing is added.
+    Point --db at an empty database to rebuild from scratch.
+
+    \b
+    Example:
+      archive --dir ./archive-data --db sqlite:///rebuilt.sqlite reindex
+    """
+    from archive.reindex import reindex as run_reindex
+    from archive.warc.reader import warc_files
+
+    with ctx.open(upgrade=True) as archive:
+        total = len(warc_files(archive.directory))
+        with _progress(quiet, "files", total) as progress:
+            report = run_reindex(archive, progress=progress)
+    for problem in report.problems:
+        click.echo(f"PROBLEM {problem}", err=True)
+    click.echo(report.summary())
+    if not report.ok:
+        sys.exit(1)
+
+
+@click.command()
+@pass_archive
+def upgrade(ctx) -> None:
+    """Migrate the index database to the current schema.
+
+    \b
+    Example:
+      archive --db postgresql://archive@db/news upgrade
+    """
+    with ctx.open(upgrade=True):
+        pass
+    click.echo("schema is current")
+
+
+COMMANDS = [verify, reindex, upgrade]

@@ -1,0 +1,181 @@
+"""From WARC records to index rows: one mapping shared by live crawls and `reindex`.
+
+The live path and the rebuild path both go through these functions with values
+that come from the record itself (headers as written, the metadata JSON, the
+conversion text), which is what makes a reindexed database equal the live one.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from archive.db.index import ArticleRow, CaptureRow, CrawlRow, DerivedRecordRow, TopicMatchRow
+from archive.text import content_hash as hash_text
+from archive.urls import canonical_url, site_for_url
+from archive.warc.records import RecordLocation
+
+Headers = list[tuple[bytes, bytes]]
+
+CRAWL_URN = "urn:crawl:"
+
+
+def header_value(headers: Headers, name: str) -> str | None:
+    """First value of an HTTP header as text (latin-1 keeps any byte), case-insensitive."""
+    wanted = name.lower().encode("ascii")
+    for key, value in headers:
+        if key.lower() == wanted:
+            return value.decode("latin-1").strip()
+    return None
+
+
+def json_safe(value: Any) -> Any:
+    """What a JSON round trip makes of a value: the form both paths store."""
+    return json.loads(json.dumps(value, default=str, sort_keys=True))
+
+
+def capture_row(
+    *,
+    location: RecordLocation,
+    record_type: str,
+    url: str,
+    fetched_at: datetime,
+    status: int | None,
+    http_headers: Headers,
+    payload_digest: str | None,
+    block_digest: str | None,
+    ip_address: str | None,
+    crawl_id: str | None,
+    sites: list[dict],
+    refers_to_record_id: str | None = None,
+    content_hash: str | None = None,
+) -> CaptureRow:
+    return CaptureRow(
+        record_id=location.record_id,
+        record_type=record_type,
+        url=url,
+        canonical_url=canonical_url(url),
+        site=site_for_url(url, sites),
+        fetched_at=fetched_at,
+        status=status,
+        content_type=header_value(http_headers, "Content-Type"),
+        warc_filename=location.filename,
+        warc_offset=location.offset,
+        warc_length=location.length,
+        payload_digest=payload_digest,
+        block_digest=block_digest,
+        etag=header_value(http_headers, "ETag"),
+        last_modified=header_value(http_headers, "Last-Modified"),
+        ip_address=ip_address,
+        crawl_id=crawl_id,
+        content_hash=content_hash,
+        refers_to_record_id=refers_to_record_id,
+    )
+
+
+def derived_row(location: RecordLocation, capture_record_id: str, kind: str) -> DerivedRecordRow:
+    return DerivedRecordRow(
+        record_id=location.record_id,
+        capture_record_id=capture_record_id,
+        kind=kind,
+        warc_filename=location.filename,
+        warc_offset=location.offset,
+        warc_length=location.length,
+    )
+
+
+def article_metadata(result: Any, text: str, *, topics: list, crawl_id: str | None) -> dict:
+    """The JSON of an article's metadata record (kind "article")."""
+    published = getattr(result, "published", None)
+    return json_safe(
+        {
+            "kind": "article",
+            "content_hash": hash_text(text),
+            "title": getattr(result, "title", None),
+            "authors": list(getattr(result, "authors", None) or []),
+            "published": published.isoformat() if published else None,
+            "language": getattr(result, "language", None),
+            "canonical_url": getattr(result, "canonical_url", None),
+            "site_name": getattr(result, "site_name", None),
+            "description": getattr(result, "description", None),
+            "tags": list(getattr(result, "tags", None) or []),
+            "topics": [{"query": t.query, "score": float(t.score)} for t in topics],
+            "crawl_id": crawl_id,
+        }
+    )
+
+
+def article_rows(
+    fields: dict, text: str, *, url: str, fetched_at: datetime, sites: list[dict]
+) -> tuple[ArticleRow, list[TopicMatchRow]]:
+    """Rows for one article from its metadata JSON and conversion text."""
+    digest = fields.get("content_hash") or hash_text(text)
+    published = fields.get("published")
+    article = ArticleRow(
+        content_hash=digest,
+        title=fields.get("title"),
+        authors=list(fields.get("authors") or []),
+        published=datetime.fromisoformat(published) if published else None,
+        language=fields.get("language"),
+        text=text,
+        canonical_url=fields.get("canonical_url"),
+        site_name=fields.get("site_name"),
+        description=fields.get("description"),
+        tags=list(fields.get("tags") or []),
+        first_seen=fetched_at,
+        last_seen=fetched_at,
+        first_site=site_for_url(url, sites),
+        first_url=url,
+    )
+    matches = [
+        TopicMatchRow(
+            query=topic["query"],
+            content_hash=digest,
+            score=float(topic["score"]),
+            crawl_id=fields.get("crawl_id"),
+        )
+        for topic in fields.get("topics") or []
+    ]
+    return article, matches
+
+
+def crawl_start_metadata(
+    *, crawl_id: str, spider: str, topic: str | None, sites: list[dict], settings_digest: str,
+    started_at: datetime,
+) -> dict:
+    return json_safe(
+        {
+            "kind": "crawl-start",
+            "crawl_id": crawl_id,
+            "spider": spider,
+            "topic": topic or "",
+            "sites": sites,
+            "settings_digest": settings_digest,
+            "started_at": started_at.isoformat(),
+        }
+    )
+
+
+def crawl_end_metadata(*, crawl_id: str, finished_at: datetime, stats: dict) -> dict:
+    return json_safe(
+        {
+            "kind": "crawl-end",
+            "crawl_id": crawl_id,
+            "finished_at": finished_at.isoformat(),
+            "stats": stats,
+        }
+    )
+
+
+def crawl_row(fields: dict) -> CrawlRow:
+    return CrawlRow(
+        crawl_id=fields["crawl_id"],
+        spider=fields["spider"],
+        topic=fields.get("topic") or "",
+        sites=fields.get("sites") or [],
+        settings_digest=fields.get("settings_digest") or "",
+        started_at=datetime.fromisoformat(fields["started_at"]),
+        finished_at=None,
+        stats=None,
+    )

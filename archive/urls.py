@@ -1,0 +1,39 @@
+"""The canonical form of a URL, shared by the crawler's dedup and the index."""
+
+from __future__ import annotations
+
+from urllib.parse import urldefrag, urlsplit
+
+from courlan import normalize_url
+
+
+def canonical_url(url: str) -> str:
+    """Lower-cased scheme and host, default port, sorted query, tracking
+    parameters (utm_*, fbclid, gclid, ...) and the fragment dropped.
+
+    courlan does the work; a URL it cannot parse is returned without its fragment.
+    """
+    try:
+        return urldefrag(normalize_url(url))[0]
+    except (ValueError, AttributeError):
+        return urldefrag(url)[0]
+
+
+def url_host(url: str) -> str:
+    try:
+        return (urlsplit(url).hostname or "").lower()
+    except ValueError:
+        return ""
+
+
+def site_for_url(url: str, sites: list[dict]) -> str:
+    """The name of the configured site whose host matches the URL (or a parent
+    domain of it); the bare host name when no site matches."""
+    host = url_host(url)
+    best, best_len = None, -1
+    for site in sites:
+        site_host = url_host(site.get("url", ""))
+        if site_host and (host == site_host or host.endswith("." + site_host)):
+            if len(site_host) > best_len:
+                best, best_len = site.get("name") or site_host, len(site_host)
+    return best or host

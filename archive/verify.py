@@ -1,0 +1,137 @@
+"""`verify`: the index and the WARC files agree, and every record is intact.
+
+One sequential pass reads every record of every WARC file (digests checked),
+then every capture and derived row of the index is matched against what the
+pass found at its file, offset and length. Problems are collected with the
+exact file, offset and reason; nothing stops at the first one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from archive.warc.digests import verify_digests
+from archive.warc.reader import iter_records, warc_files
+from archive.warc.records import RecordLocation, WarcFormatError
+
+# Records that must each have a row in the index.
+INDEXED_TYPES = {"response": "capture", "revisit": "capture", "conversion": "derived",
+                 "metadata": "derived"}
+
+
+@dataclass(frozen=True)
+class Problem:
+    file: str
+    offset: int | None
+    reason: str
+
+    def __str__(self) -> str:
+        where = self.file if self.offset is None else f"{self.file} @ {self.offset}"
+        return f"{where}: {self.reason}"
+
+
+@dataclass
+class VerifyReport:
+    files: int = 0
+    records: int = 0
+    captures: int = 0
+    derived: int = 0
+    problems: list[Problem] = field(default_factory=list)
+    file_names: set[str] = field(default_factory=set, repr=False)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def summary(self) -> str:
+        verdict = "OK" if self.ok else f"{len(self.problems)} problem(s)"
+        return (f"{self.files} WARC file(s), {self.records} record(s), {self.captures} capture "
+                f"row(s), {self.derived} derived row(s): {verdict}")
+
+
+@dataclass(frozen=True)
+class _Seen:
+    location: RecordLocation
+    rec_type: str
+    payload_digest: str | None
+
+
+def verify(archive, progress: Callable[[int], None] | None = None) -> VerifyReport:
+    """Check `archive` (an open `Archive`); `progress(n)` is called per record read."""
+    report = VerifyReport()
+    seen = _scan_files(Path(archive.directory), report, progress)
+    indexed: set[str] = set()
+    archive.index.flush()
+    for row in archive.index.iter_captures():
+        report.captures += 1
+        indexed.add(row.record_id)
+        _check_row(report, seen, row.record_id, row.warc_filename, row.warc_offset,
+                   row.warc_length, expected_types=(row.record_type,),
+                   payload_digest=row.payload_digest)
+    for row in archive.index.iter_derived():
+        report.derived += 1
+        indexed.add(row.record_id)
+        _check_row(report, seen, row.record_id, row.warc_filename, row.warc_offset,
+                   row.warc_length, expected_types=(row.kind,), payload_digest=None)
+    for record_id, found in seen.items():
+        if found.rec_type in INDEXED_TYPES and record_id not in indexed:
+            report.problems.append(Problem(
+                found.location.filename, found.location.offset,
+                f"{found.rec_type} record {record_id} is not in the index (run reindex)"))
+    return report
+
+
+def _scan_files(directory: Path, report: VerifyReport, progress) -> dict[str, _Seen]:
+    seen: dict[str, _Seen] = {}
+    for path in warc_files(directory):
+        report.file_names.add(path.name)
+        report.files += 1
+        try:
+            for record in iter_records(path):
+                report.records += 1
+                if progress:
+                    progress(1)
+                check = verify_digests(record)
+                if check.block is False:
+                    report.problems.append(Problem(path.name, record.location.offset,
+                                                   "WARC-Block-Digest does not match the block"))
+                if check.payload is False:
+                    report.problems.append(Problem(path.name, record.location.offset,
+                                                   "WARC-Payload-Digest does not match the payload"))
+                kind = record.rec_type
+                if kind in ("request", "warcinfo"):
+                    continue  # not indexed as rows; their digests were checked above
+                if kind == "metadata" and record.target_uri and record.target_uri.startswith("urn:"):
+                    kind = "crawl-metadata"  # crawl start/end records: not indexed as rows
+                seen[record.record_id] = _Seen(record.location, kind, record.payload_digest)
+        except WarcFormatError as exc:
+            report.problems.append(Problem(path.name, exc.offset, exc.reason))
+        except OSError as exc:
+            report.problems.append(Problem(path.name, None, f"cannot read: {exc}"))
+    return seen
+
+
+def _check_row(report, seen, record_id, filename, offset, length, *, expected_types,
+               payload_digest) -> None:
+    found = seen.get(record_id)
+    if found is None:
+        if filename not in report.file_names:
+            reason = f"WARC file of indexed record {record_id} is missing"
+        else:
+            reason = f"indexed record {record_id} is not in this file (or lies past damage)"
+        report.problems.append(Problem(filename, offset, reason))
+        return
+    loc = found.location
+    if (loc.filename, loc.offset, loc.length) != (filename, offset, length):
+        report.problems.append(Problem(
+            filename, offset,
+            f"index says {record_id} is {length} bytes here, but it is at "
+            f"{loc.filename} @ {loc.offset} ({loc.length} bytes)"))
+    if found.rec_type not in expected_types:
+        report.problems.append(Problem(filename, offset,
+                                       f"index says {expected_types[0]}, record is {found.rec_type}"))
+    if payload_digest and found.payload_digest and payload_digest != found.payload_digest:
+        report.problems.append(Problem(filename, offset,
+                                       "payload digest in the index differs from the record's"))

@@ -1,0 +1,89 @@
+"""Shared fixtures: real SQLite and PostgreSQL databases, Redis, and offline guards.
+
+PostgreSQL and Redis tests run for real against 127.0.0.1. Under CI=true an
+unreachable server fails the test; elsewhere the test skips naming what is missing.
+"""
+
+import os
+import socket
+import uuid
+
+import pytest
+
+PG_ADMIN_URL = os.environ.get(
+    "ARCHIVE_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+REDIS_HOST, REDIS_PORT = "127.0.0.1", 6379
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+def _reachable(host: str, port: int) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=2):
+            return True
+    except OSError:
+        return False
+
+
+def _require(service: str, host: str, port: int) -> None:
+    if _reachable(host, port):
+        return
+    message = f"{service} is not reachable at {host}:{port}"
+    if IN_CI:
+        pytest.fail(message + " (required under CI=true)")
+    pytest.skip(message)
+
+
+@pytest.fixture
+def pg_url():
+    """A SQLAlchemy URL whose search_path is a fresh schema, dropped afterwards."""
+    _require("PostgreSQL", "127.0.0.1", 5432)
+    import sqlalchemy as sa
+
+    schema = f"t_{uuid.uuid4().hex[:16]}"
+    admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+    url = f"{PG_ADMIN_URL}?options=-csearch_path%3D{schema}"
+    try:
+        yield url
+    finally:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture
+def sqlite_url(tmp_path):
+    return f"sqlite:///{tmp_path / 'archive.sqlite'}"
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request, tmp_path):
+    """Run the test once on SQLite and once on PostgreSQL."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'archive.sqlite'}"
+    return request.getfixturevalue("pg_url")
+
+
+@pytest.fixture
+def redis_url():
+    """A Redis URL on a database number of its own, flushed afterwards."""
+    _require("Redis", REDIS_HOST, REDIS_PORT)
+    import redis
+
+    db = 9
+    client = redis.Redis(host=REDIS_HOST, port=REDIS_PORT, db=db)
+    client.flushdb()
+    try:
+        yield f"redis://{REDIS_HOST}:{REDIS_PORT}/{db}"
+    finally:
+        client.flushdb()
+        client.close()
+
+
+@pytest.fixture(autouse=True)
+def _offline_environment(monkeypatch):
+    """Keep libraries that like to download things (tldextract) offline."""
+    monkeypatch.setenv("TLDEXTRACT_CACHE", "/nonexistent-offline")
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
