@@ -7,10 +7,7 @@ keyed by content hash, clean-text extraction. Knows nothing of Scrapy.
 __version__ = "0.1.0"
 
 from archive.archive import Archive, CrawlSession  # noqa: E402
-try:  # TEMPORARY while the extraction package is being written (lead removes this)
-    from archive.extract import ExtractResult, extract  # noqa: E402
-except ImportError:
-    pass
+from archive.extract import ExtractResult, extract  # noqa: E402
 from archive.text import content_hash, normalize_text  # noqa: E402
 
 __all__ = [

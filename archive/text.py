@@ -1,15 +1,14 @@
 """Text normalisation and the content hash that keys every article."""
 
 import hashlib
-import re
 import unicodedata
-
-_WHITESPACE = re.compile(r"\s+")
 
 
 def normalize_text(text: str) -> str:
     """Unicode NFC with every run of whitespace collapsed to one space, stripped."""
-    return _WHITESPACE.sub(" ", unicodedata.normalize("NFC", text)).strip()
+    # str.split() without arguments splits on runs of Unicode whitespace (the
+    # same set as re's \s) and is several times faster than a regex on long texts.
+    return " ".join(unicodedata.normalize("NFC", text).split())
 
 
 def content_hash(text: str) -> str:

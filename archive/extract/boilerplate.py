@@ -1,0 +1,192 @@
+"""Boilerplate learned per site: lines that recur across many of a site's pages are furniture."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+
+from archive.extract.furniture import normalise_segment
+
+_PROSE_END = re.compile(r"[.!?…\"”’»)]\s*$")
+_QUOTE_MARKS = re.compile(r"[\"“”«»„]")
+MAX_SEGMENT_CHARS = 1000
+"""Longer lines are body text, never furniture: they are neither counted nor stored."""
+
+
+def segment_hash(normalised: str) -> str:
+    """Hex SHA-256 of a normalised segment (the key of site_segments)."""
+    return hashlib.sha256(normalised.encode("utf-8")).hexdigest()
+
+
+def looks_like_prose(line: str) -> bool:
+    """A sentence or a quotation (what an outlet may legitimately repeat across follow-ups)."""
+    words = len(normalise_segment(line).split())
+    return words >= 8 and bool(_PROSE_END.search(line) or _QUOTE_MARKS.search(line))
+
+
+@dataclass
+class _Segment:
+    text: str  # the line as first seen (not normalised), for humans and the prose test
+    count: int  # distinct pages of the site it was seen on
+    prose: bool
+    first_seen: datetime | None = None
+    last_seen: datetime | None = None
+
+
+@dataclass
+class _Site:
+    pages: int = 0
+    segments: dict[str, _Segment] = field(default_factory=dict)  # normalised -> counts
+    new_pages: int = 0
+    pending: dict[str, tuple[str, int, datetime]] = field(default_factory=dict)  # hash -> update
+    furniture: frozenset[str] | None = None
+    furniture_pages: int = 0
+
+
+class SiteBoilerplate:
+    """Which lines of a site are page furniture, learned from the pages a crawl has seen.
+
+    A segment (one paragraph-level line, compared in normalised form) is furniture when
+    the site has at least ``min_pages`` pages observed and the segment was seen on at
+    least ``min_count`` distinct pages making up at least ``min_share`` of them. Prose
+    (a sentence of 8+ words, or anything in quotation marks) must clear the stricter
+    ``prose_min_count`` / ``prose_share``: an outlet reusing a quote across a handful
+    of follow-up stories keeps it, a disclaimer printed under every story loses it.
+
+    Typical use around a crawl::
+
+        learner = SiteBoilerplate()
+        learner.load(engine, [site])                      # what earlier runs learned
+        result = extract(html, url, boilerplate=learner.furniture(site))
+        learner.observe(site, result.segments)
+        learner.save(engine)                              # add this run's counts
+
+    Pure Python and picklable; ``load``/``save`` use archive.db.segments.
+    """
+
+    def __init__(
+        self,
+        *,
+        min_pages: int = 5,
+        min_count: int = 3,
+        min_share: float = 0.5,
+        prose_min_count: int = 10,
+        prose_share: float = 0.8,
+        max_segments_per_site: int = 200_000,
+    ) -> None:
+        self.min_pages = min_pages
+        self.min_count = min_count
+        self.min_share = min_share
+        self.prose_min_count = prose_min_count
+        self.prose_share = prose_share
+        self.max_segments_per_site = max_segments_per_site
+        self._sites: dict[str, _Site] = {}
+
+    # --- learning -----------------------------------------------------------------
+
+    def observe(self, site: str, segments: Iterable[str], *, seen_at: datetime | None = None) -> None:
+        """Count one page of ``site``: each distinct segment once."""
+        seen_at = seen_at or datetime.now(timezone.utc)
+        state = self._sites.setdefault(site, _Site())
+        state.pages += 1
+        state.new_pages += 1
+        distinct: dict[str, str] = {}
+        for line in segments:
+            if not line or len(line) > MAX_SEGMENT_CHARS:
+                continue
+            form = normalise_segment(line)
+            if form and form not in distinct:
+                distinct[form] = line
+        for form, line in distinct.items():
+            seg = state.segments.get(form)
+            if seg is None:
+                seg = state.segments[form] = _Segment(line, 0, looks_like_prose(line), seen_at, seen_at)
+            seg.count += 1
+            seg.last_seen = seen_at
+            digest = segment_hash(form)
+            _, increment, _ = state.pending.get(digest, (line, 0, seen_at))
+            state.pending[digest] = (seg.text, increment + 1, seen_at)
+            if state.furniture is not None and form not in state.furniture and self._is_furniture(state, seg):
+                state.furniture = state.furniture | {form}
+        if len(state.segments) > self.max_segments_per_site:
+            self._prune(state)
+
+    def _prune(self, state: _Site) -> None:
+        """Forget one-off segments (still in the database if saved) to bound memory."""
+        state.segments = {form: seg for form, seg in state.segments.items() if seg.count > 1}
+        state.furniture = None
+
+    def _is_furniture(self, state: _Site, seg: _Segment) -> bool:
+        if state.pages < self.min_pages:
+            return False
+        share = seg.count / state.pages
+        if seg.prose:
+            return seg.count >= max(self.min_count, self.prose_min_count) and share >= self.prose_share
+        return seg.count >= self.min_count and share >= self.min_share
+
+    # --- judging ------------------------------------------------------------------
+
+    def pages(self, site: str) -> int:
+        state = self._sites.get(site)
+        return state.pages if state else 0
+
+    def furniture(self, site: str) -> frozenset[str]:
+        """Normalised segments of ``site`` judged furniture now (pass to extract(boilerplate=...))."""
+        state = self._sites.get(site)
+        if state is None:
+            return frozenset()
+        # shares fall as pages grow: recompute every 10% (at least 5 pages) of growth
+        if state.furniture is None or state.pages >= max(state.furniture_pages * 1.1, state.furniture_pages + 5):
+            state.furniture = frozenset(
+                form for form, seg in state.segments.items() if self._is_furniture(state, seg)
+            )
+            state.furniture_pages = state.pages
+        return state.furniture
+
+    def is_furniture(self, site: str, segment: str) -> bool:
+        return normalise_segment(segment) in self.furniture(site)
+
+    def filter(self, site: str, text: str | None) -> str | None:
+        """``text`` without its lines that are furniture of ``site``."""
+        if not text:
+            return text
+        furniture = self.furniture(site)
+        if not furniture:
+            return text
+        kept = [line for line in text.split("\n") if normalise_segment(line) not in furniture]
+        return "\n".join(kept).strip()
+
+    # --- persistence ----------------------------------------------------------------
+
+    def load(self, engine, sites: Iterable[str]) -> None:
+        """Add what the database knows about ``sites`` (tables site_segments, site_pages)."""
+        from archive.db.segments import load_site_segments
+
+        for site in sites:
+            pages, rows = load_site_segments(engine, site)
+            state = self._sites.setdefault(site, _Site())
+            state.pages += pages
+            for _digest, (text, count) in rows.items():
+                form = normalise_segment(text)
+                if not form:
+                    continue
+                seg = state.segments.get(form)
+                if seg is None:
+                    state.segments[form] = _Segment(text, count, looks_like_prose(text))
+                else:
+                    seg.count += count
+            state.furniture = None
+
+    def save(self, engine) -> None:
+        """Write the pages and segment counts observed since the last save (counts add up)."""
+        from archive.db.segments import save_site_segments
+
+        for site, state in self._sites.items():
+            if not state.new_pages and not state.pending:
+                continue
+            save_site_segments(engine, site, state.new_pages, dict(state.pending))
+            state.new_pages = 0
+            state.pending = {}

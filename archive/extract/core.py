@@ -1,0 +1,207 @@
+"""extract(): HTML bytes + URL -> ExtractResult, never raising on bad input."""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from collections.abc import Callable, Container
+from datetime import datetime, timezone
+from functools import lru_cache
+
+import lxml.html
+from lxml import etree
+
+from archive.extract import decode
+from archive.extract.clean import clean_lines
+from archive.extract.engine import Engine, paragraph_text_length, readability_lines
+from archive.extract.furniture import Line, normalise_segment
+from archive.extract.meta import detect_language, page_metadata
+from archive.extract.result import ExtractResult
+
+logger = logging.getLogger(__name__)
+
+MIN_TEXT_CHARS = 200
+"""Below this much clean text a page is "not an article" (index pages, stubs, errors)."""
+MAX_ELEMENTS = 20_000
+"""Parsed pages with more elements than this are cut back to their first MAX_ELEMENTS."""
+SECOND_OPINION_PAGE_SHARE = 0.7
+"""Ask readability when trafilatura's text is below this share of the page's <p> text ..."""
+SECOND_OPINION_GAIN = 1.5
+"""... and take its text when it is this many times longer ..."""
+SECOND_OPINION_CONTAINMENT = 0.8
+"""... and contains this share of trafilatura's text (same region, more of it)."""
+
+Boilerplate = Container[str] | Callable[[str], bool] | None
+
+
+@lru_cache(maxsize=1)
+def _engine() -> Engine:
+    return Engine(decode.MAX_HTML_BYTES)
+
+
+def warm_up() -> None:
+    """Load lazily built tables (stop-word index, trafilatura) once, e.g. in a pool initializer."""
+    from archive.extract.meta import _stopword_index
+
+    _engine()
+    _stopword_index()
+    extract(b"<html><body><article><p>" + b"warm up text. " * 40 + b"</p></article></body></html>")
+
+
+def extract(
+    html: bytes | str,
+    url: str | None = None,
+    *,
+    boilerplate: Boilerplate = None,
+    declared_charset: str | None = None,
+    now: datetime | None = None,
+) -> ExtractResult:
+    """Turn one HTML page into clean text and metadata; never raises on bad input.
+
+    ``boilerplate``: per-site furniture, either a container of normalised segments
+    (``SiteBoilerplate.furniture(site)``) or a predicate on a normalised segment;
+    matching lines are dropped. ``declared_charset``: the HTTP header's charset, if any.
+    ``now``: the reference time for "not in the future" (default: the clock).
+    """
+    try:
+        return _extract(html, url, boilerplate, declared_charset, now)
+    except RecursionError:
+        return ExtractResult.not_article("markup nested too deeply")
+    except MemoryError:
+        return ExtractResult.not_article("out of memory")
+    except Exception as exc:  # noqa: BLE001 - bad input is data, not a crash (DESIGN rule 7)
+        logger.warning("extraction failed for %s: %r", url, exc)
+        return ExtractResult.not_article(f"extraction error: {type(exc).__name__}")
+
+
+def _extract(html, url, boilerplate, declared_charset, now) -> ExtractResult:
+    now = now or datetime.now(timezone.utc)
+    if html is None:
+        return ExtractResult.not_article("empty input")
+    if isinstance(html, str):
+        html = html.encode("utf-8", "surrogatepass")
+    if not isinstance(html, (bytes, bytearray, memoryview)):
+        return ExtractResult.not_article(f"unsupported input type {type(html).__name__}")
+    data = bytes(html)
+    if not data.strip():
+        return ExtractResult.not_article("empty input")
+    if len(data) > decode.MAX_INPUT_BYTES:
+        return ExtractResult.not_article(f"too large ({len(data)} bytes > {decode.MAX_INPUT_BYTES})")
+    binary = decode.sniff_binary(data)
+    if binary:
+        return ExtractResult.not_article(binary)
+    data, truncated = decode.shrink(data)
+    text, encoding = decode.decode_html(data, declared_charset)
+    text = decode.clean_text_for_lxml(text)
+    if "<" not in text[:200_000]:
+        return ExtractResult.not_article("not HTML (no markup)", encoding=encoding)
+
+    tree = _parse(text)
+    if tree is None:
+        return ExtractResult.not_article("not HTML (unparseable)", encoding=encoding)
+    truncated = _bound_tree(tree) or truncated
+
+    meta = page_metadata(tree, url, now)
+    lines = _main_lines(tree, text, url)
+    titles = [t for t in [meta.title, *meta.headings] if t]
+    kept, dropped = clean_lines(lines, titles=titles, description=meta.description)
+    segments = tuple(line.text for line in kept)
+    site_drops = 0
+    if boilerplate is not None:
+        is_furniture = boilerplate if callable(boilerplate) else boilerplate.__contains__
+        before = len(kept)
+        kept = [line for line in kept if not is_furniture(normalise_segment(line.text))]
+        site_drops = before - len(kept)
+    reasons = Counter(why for _, why in dropped)
+    if site_drops:
+        reasons["site boilerplate"] = site_drops
+    body = "\n".join(line.text for line in kept).strip()
+    fields = dict(
+        title=meta.title,
+        authors=meta.authors,
+        published=meta.published,
+        language=meta.html_language,
+        canonical_url=meta.canonical_url,
+        site_name=meta.site_name,
+        description=meta.description,
+        tags=meta.tags,
+        segments=segments,
+        dropped=dict(reasons),
+        encoding=encoding,
+        truncated=truncated,
+    )
+    if not body:
+        return ExtractResult.not_article("no main text", **fields)
+    if len(body) < MIN_TEXT_CHARS:
+        return ExtractResult.not_article(f"text too short ({len(body)} chars)", **fields)
+    fields["language"] = detect_language(body, meta.html_language)
+    return ExtractResult(text=body, is_article=True, reason=None, **fields)
+
+
+def _parse(text: str):
+    parser = lxml.html.HTMLParser(
+        collect_ids=False, default_doctype=False, remove_comments=True, remove_pis=True
+    )
+    try:
+        tree = lxml.html.document_fromstring(text, parser=parser)
+    except (etree.ParserError, ValueError):
+        try:
+            tree = lxml.html.document_fromstring(text.encode("utf-8", "replace"), parser=parser)
+        except (etree.ParserError, ValueError):
+            return None
+    if tree is None or len(tree) == 0:
+        return None
+    return tree
+
+
+def _bound_tree(tree) -> bool:
+    """Cut the tree after MAX_ELEMENTS elements (document order). Returns True if it cut."""
+    count = 0
+    cut = None
+    for element in tree.iter():
+        count += 1
+        if count > MAX_ELEMENTS:
+            cut = element
+            break
+    if cut is None:
+        return False
+    # remove the cut element and everything after it in document order
+    doomed = [cut, *cut.itersiblings()]
+    for ancestor in cut.iterancestors():
+        doomed.extend(ancestor.itersiblings())
+    for element in doomed:
+        parent = element.getparent()
+        if parent is not None:
+            parent.remove(element)
+    return True
+
+
+def _main_lines(tree, html_text: str, url: str | None) -> list[Line]:
+    """trafilatura's body; readability's instead when trafilatura plainly found only part of it."""
+    lines = _engine().main_text(tree, url)
+    length = sum(len(line.text) for line in lines)
+    if length >= SECOND_OPINION_PAGE_SHARE * paragraph_text_length(tree):
+        return lines
+    try:
+        other = readability_lines(html_text)
+    except Exception as exc:  # noqa: BLE001 - a failed second opinion leaves the first one
+        logger.debug("readability failed for %s: %r", url, exc)
+        return lines
+    other_length = sum(len(line.text) for line in other)
+    if other_length >= SECOND_OPINION_GAIN * length and _containment(lines, other) >= SECOND_OPINION_CONTAINMENT:
+        return other
+    return lines
+
+
+def _containment(inner: list[Line], outer: list[Line]) -> float:
+    """Share of inner's 4-word shingles found in outer."""
+    inner_sh = _shingles(" ".join(line.text for line in inner))
+    if not inner_sh:
+        return 1.0
+    outer_sh = _shingles(" ".join(line.text for line in outer))
+    return sum(min(n, outer_sh.get(k, 0)) for k, n in inner_sh.items()) / sum(inner_sh.values())
+
+
+def _shingles(text: str, n: int = 4) -> Counter:
+    toks = normalise_segment(text).split()
+    return Counter(" ".join(toks[i : i + n]) for i in range(max(1, len(toks) - n + 1)))

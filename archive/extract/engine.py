@@ -1,0 +1,115 @@
+"""trafilatura wrapped once with fixed options, plus readability-lxml as a second opinion."""
+
+from __future__ import annotations
+
+import logging
+from configparser import ConfigParser
+from copy import deepcopy
+
+import lxml.html
+from lxml.html import HtmlElement
+
+from archive.extract.furniture import Line
+
+logger = logging.getLogger(__name__)
+
+_HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
+_READABILITY_BLOCKS = frozenset(
+    {"p", "li", "blockquote", "pre", "td", "th", "dd", "dt", "figcaption", "caption"} | _HEADINGS
+)
+_KIND_OF_TAG = {"list": "item", "table": "cell", "quote": "quote", "head": "head", "code": "code"}
+
+
+def _config(max_bytes: int) -> ConfigParser:
+    from trafilatura.settings import DEFAULT_CONFIG
+
+    config = deepcopy(DEFAULT_CONFIG)
+    config["DEFAULT"]["EXTRACTION_TIMEOUT"] = "0"  # no signal-based timeouts inside workers
+    config["DEFAULT"]["MAX_FILE_SIZE"] = str(max_bytes)
+    config["DEFAULT"]["MIN_OUTPUT_SIZE"] = "1"
+    config["DEFAULT"]["MIN_OUTPUT_COMM_SIZE"] = "1"
+    return config
+
+
+class Engine:
+    """Fixed trafilatura options (fast cascade, no comments, tables on, no dedup cache)."""
+
+    def __init__(self, max_bytes: int) -> None:
+        self.config = _config(max_bytes)
+
+    def main_text(self, tree: HtmlElement, url: str | None, focus: str = "balanced") -> list[Line]:
+        """Body lines from trafilatura; the tree is not modified (trafilatura copies it)."""
+        from trafilatura import bare_extraction
+
+        doc = bare_extraction(
+            tree,
+            url=url,
+            fast=True,
+            favor_precision=focus == "precision",
+            favor_recall=focus == "recall",
+            include_comments=False,
+            include_tables=True,
+            include_images=False,
+            include_formatting=False,
+            include_links=False,
+            deduplicate=False,
+            with_metadata=False,
+            config=self.config,
+        )
+        if doc is None or doc.body is None:
+            return []
+        return body_lines(doc.body)
+
+
+def body_lines(body) -> list[Line]:
+    """One Line per paragraph-level block of trafilatura's XML body."""
+    from trafilatura.xml import xmltotxt
+
+    lines: list[Line] = []
+    for element in body:
+        kind = _KIND_OF_TAG.get(element.tag, "p")
+        text = xmltotxt(element, False)
+        for part in text.split("\n"):
+            part = part.strip()
+            if part.startswith("| ") or part.startswith("|---"):
+                part = " ".join(cell.strip() for cell in part.strip("|").split(" | ") if cell.strip())
+            if part and part.strip("|-: "):
+                lines.append(Line(kind, part))
+    return lines
+
+
+def readability_lines(html: str) -> list[Line]:
+    """readability-lxml's main block as lines (headings kept as "head")."""
+    from readability import Document
+
+    summary = Document(html).summary(html_partial=True)
+    root = lxml.html.fromstring(summary) if summary and summary.strip() else None
+    if root is None:
+        return []
+    lines: list[Line] = []
+    for element in root.iter():
+        if not isinstance(element.tag, str) or element.tag not in _READABILITY_BLOCKS:
+            continue
+        if any(parent.tag in _READABILITY_BLOCKS for parent in element.iterancestors()):
+            continue
+        text = " ".join(element.text_content().split())
+        if not text:
+            continue
+        if element.tag in _HEADINGS:
+            kind = "head"
+        elif element.tag == "li":
+            kind = "item"
+        elif element.tag == "blockquote":
+            kind = "quote"
+        else:
+            kind = "p"
+        lines.append(Line(kind, text))
+    return lines
+
+
+def paragraph_text_length(tree: HtmlElement) -> int:
+    """Characters of text in all <p> elements of the page: a cheap size of its prose."""
+    total = 0
+    for p in tree.iter("p"):
+        total += len(" ".join(p.text_content().split()))
+    return total

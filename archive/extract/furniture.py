@@ -1,0 +1,220 @@
+"""Page furniture recognised by its form: share prompts, inserts, credits, datelines, legal lines.
+
+Every rule here is about the *shape* of a line (what kind of sentence it is), never about a
+particular site. Rules look at one line at a time, plus two sequence rules: a repeated
+headline/standfirst at the top, and a list of headlines after a "related stories" marker.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+_WORD = re.compile(r"\w+")
+_LETTERS = re.compile(r"[^\W\d_]{2,}")
+
+# Calls to action and inserts that head a line: "Read More: ...", "READ NEXT:", "SEE ALSO".
+_INSERT_PREFIX = re.compile(
+    r"""^\W*(?:
+        read\s+(?:more|next|also|this|the\s+full\s+story|full\s+article)
+      | also\s+read | must\s+read | see\s+(?:also|more) | also\s+see | more\s+(?:news|stories|coverage|on\s+this(?:\s+story)?)
+      | related(?:\s+(?:articles?|stories|story|posts?|news|content|coverage|reading|links?|topics?|video))?
+      | recommended(?:\s+(?:for\s+you|stories|articles?|reading|videos?))?
+      | you\s+(?:may|might)\s+(?:also\s+)?(?:like|enjoy|be\s+interested\s+in)
+      | (?:we\s+)?also\s+recommend | further\s+reading | don'?t\s+miss | do\s+not\s+miss
+      | (?:most\s+)?(?:popular|read|viewed|shared|trending)(?:\s+(?:on|at|in)\s+\S+(?:\s+\S+)?|\s+now|\s+stories|\s+articles)?
+      | trending(?:\s+(?:now|stories|news))? | top\s+stories | latest\s+(?:news|stories|videos?)
+      | watch(?:\s+(?:now|more|also|video|the\s+video))? | listen(?:\s+now)? | more\s+from\s+\S+(?:\s+\S+){0,3}
+      | previous\s+(?:article|post|story) | next\s+(?:article|post|story)
+      | click\s+here | tap\s+here | continue\s+reading | story\s+continues(?:\s+below)?
+      | advertisement | sponsored(?:\s+content)? | ad | promoted | scroll\s+to\s+continue
+      | (?:filed|posted)\s+(?:under|in) | tags? | topics? | categor(?:y|ies) | keywords?
+    )\s*(?:[:|»›>–—-]|\.\.\.|…|$)""",
+    re.IGNORECASE | re.VERBOSE,
+)
+
+# Lines that are nothing but interface words (share bar, font size, print, e-mail ...).
+_UI_WORDS = frozenset(
+    """
+    share shares shared sharing tweet tweets pin it email e-mail mail print comment comments reply
+    save saved bookmark copy link url facebook twitter x linkedin whatsapp reddit telegram pinterest
+    flipboard messenger sms instagram youtube tiktok threads bluesky mastodon rss feed this article
+    story page post on via the a an to and or with your friends send follow us like subscribe
+    newsletter share this open in new window tab close menu search home back top more less
+    order reprints reprint permissions license licensing gift text size font increase decrease
+    reset listen audio thank thanks you play video watch read min mins minute minutes loading advertisement ad ads
+    skip toggle navigation social footer header sidebar widget login log sign up register account
+    """.split()
+)
+
+_CREDIT = re.compile(
+    r"""^\W*(?:
+        (?:file\s+)?(?:photo|image|picture|pic|photograph|illustration|graphic|video|footage|map|chart|
+           lead\s+image|top\s+image|header\s+image|cover\s+image|featured\s+image)s?
+           (?:\s*(?:credit|courtesy|source))?\s*(?::|by\b|via\b|courtesy\b|©|\||-\s|/)
+      | (?:credits?|source|sources|courtesy|via)\s*:
+      | (?:photo|image)\s+(?:courtesy|via|credit)\b
+    )""",
+    re.IGNORECASE | re.VERBOSE,
+)
+_CREDIT_TAIL = re.compile(
+    r"(?:\(|\[|\||/|—|–|-)\s*(?:photo|image|picture|credit|file|getty(?:\s+images)?|ap(?:\s+photo)?|reuters|afp|epa|shutterstock|istock(?:photo)?|alamy|pa(?:\s+wire)?)\b[^.!?]{0,60}[)\]]?\s*$",
+    re.IGNORECASE,
+)
+_AGENCY_ONLY = re.compile(
+    r"^\W*(?:getty\s+images|shutterstock|istock(?:photo)?|reuters|afp|ap\s+photo|epa(?:-efe)?|alamy|pa\s+wire|"
+    r"associated\s+press|ians|pti|ani|xinhua)\W*(?:/\s*\w+(?:\s+\w+){0,3})?\W*$",
+    re.IGNORECASE,
+)
+_LEGAL = re.compile(
+    r"""(?:^\W*(?:©|\(c\)\s*\d{4}|copyright\b|all\s+rights\s+reserved|disclaimer\s*:|terms\s+of\s+(?:use|service)|privacy\s+policy
+              |cookie\s+(?:policy|settings|preferences)|this\s+(?:copy|material|content|article)\s+(?:is\s+for|may\s+not\s+be)
+              |(?:this\s+)?(?:content|material|article)\s+(?:was|is)\s+(?:partially\s+)?(?:produced|generated|created|written)\s+with
+              |distribution\s+and\s+use\s+of\s+this\s+material)
+       | all\s+rights\s+reserved\W*$
+       | \bdoes\s+not\s+(?:provide|constitute|offer)\s+(?:investment|financial|legal|medical)\s+advice
+       | ^\W*(?:not\s+)?(?:investment|financial)\s+advice\W*$)""",
+    re.IGNORECASE | re.VERBOSE,
+)
+_CTA_START = re.compile(
+    r"""^\W*(?:sign\s+up|signup|subscribe|register\s+(?:now|today|for|to)|join\s+(?:now|today|us|our)\b
+        |follow\s+(?:us|\S+(?:\s+\S+){0,6}\s+on\s+(?:facebook|twitter|instagram|x|linkedin|youtube|tiktok|threads|telegram))
+        |get\s+(?:the\s+latest|our|the\s+best|access|unlimited|breaking|exclusive)|download\s+(?:our|the)\s+(?:free\s+)?app
+        |already\s+a\s+(?:subscriber|member)|(?:log|sign)\s+in\s+to|become\s+a\s+(?:member|subscriber|supporter)
+        |support\s+(?:our|independent|quality)\s+journalism|if\s+you\s+(?:enjoyed|liked|value|appreciate|found)\s+(?:this|our|reading)
+        |want\s+(?:more|the\s+latest)\b|like\s+(?:this|what\s+you(?:'|’)re\s+reading)|enjoy(?:ed)?\s+this\s+(?:article|story)
+        |thanks?\s+(?:you\s+)?for\s+(?:reading|signing\s+up|subscribing|your\s+interest)|by\s+(?:clicking|signing\s+up|subscribing|submitting)
+        |enter\s+your\s+e-?mail|your\s+e-?mail\s+address|an\s+error\s+(?:has\s+)?occurred|this\s+article\s+has\s+been\s+sent
+        |(?:read|see|find|watch|listen\s+to|visit|learn\s+more|get\s+more|follow|check\s+out|catch\s+up\s+on)\b[^.!?]{0,160}?(?:https?://|www\.)\S+\W*$)""",
+    re.IGNORECASE | re.VERBOSE,
+)
+_CTA_ANY = re.compile(
+    r"""\bwe(?:'|’)d\s+(?:like|love)\s+to\s+hear\b
+       | \b(?:newsletters?|inbox)\b.{0,80}\b(?:sign\s+up|subscribe|delivered|straight\s+to|every\s+(?:morning|day|week))
+       | \b(?:sign\s+up|subscribe)\b.{0,80}\b(?:newsletters?|inbox|updates|alerts)\b
+       | \bfollow\s+(?:us|\S+(?:\s+\S+){0,6})\s+on\s+(?:facebook|twitter|instagram|linkedin|youtube|tiktok|threads)\b
+       | \b(?:subscribe|sign\s+up)\s+(?:to|for)\s+\S+(?:\s+\S+){0,4}\s+on\s+(?:youtube|spotify|apple\s+podcasts|itunes)\b""",
+    re.IGNORECASE | re.VERBOSE,
+)
+_BYLINE = re.compile(
+    r"""^\W*(?:
+        (?:with\s+)?(?:\w+\s+)?wires?(?:\s+services?)?\W*$
+      | (?:additional\s+)?(?:reporting|writing|editing|compiled|written|produced|edited)\s+by\s.{0,120}$
+      | write\s+to\s.{0,80}\sat\s+\S+@\S+
+      | (?:contact|email|e-mail)\s+(?:the\s+)?(?:author|reporter|writer)s?\b.{0,80}$
+      | [\w.'’-]+(?:\s+[\w.'’-]+){0,5}\s+(?:contributed\s+(?:reporting|to\s+this\s+(?:report|story|article))|is\s+a\s+(?:staff\s+)?(?:writer|reporter|correspondent|contributor)\s+(?:for|at|with))\b.{0,120}$
+    )""",
+    re.IGNORECASE | re.VERBOSE,
+)
+_READING_TIME = re.compile(
+    r"^\W*(?:(?:\d+|one|two|three|four|five|six|seven|eight|nine|ten)\s*[-‑]?\s*(?:min(?:ute)?s?|mins?\.?|hrs?|hours?)\.?\s*(?:read|reading|lesen|lecture|lectura|leitura|de\s+lecture|de\s+lectura)?"
+    r"|(?:reading|read|estimated\s+reading|lesezeit|temps\s+de\s+lecture|tiempo\s+de\s+lectura|tempo\s+de\s+leitura)\s*(?:time)?\s*[:-]?\s*(?:\d+|one|two|three|four|five)\s*(?:min(?:ute)?s?|minutos?|minuten?)\.?)\W*$",
+    re.IGNORECASE,
+)
+_MONTHS = (
+    "jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec|january|february|march|april|june|july|august|"
+    "september|october|november|december"
+)
+_DAYS = "mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun|monday|tuesday|wednesday|thursday|friday|saturday|sunday"
+_DATE_TOKEN = re.compile(
+    rf"\b(?:\d{{1,4}}(?:st|nd|rd|th)?|{_MONTHS}|{_DAYS}|am|pm|a\.m|p\.m|utc|gmt|[ecmp][sd]t|bst|cet|cest|ist|jst|ago|today|yesterday|"
+    r"published|updated|posted|last|modified|on|at|by|ist|hrs?|h|mins?|minutes?|hours?|days?|weeks?|months?|years?|of|the|and)\b",
+    re.IGNORECASE,
+)
+_HAS_DATE = re.compile(
+    rf"\b\d{{1,2}}[:.]\d{{2}}\b|\b\d{{4}}-\d{{2}}-\d{{2}}\b|\b\d{{1,2}}[/.]\d{{1,2}}[/.]\d{{2,4}}\b|\b(?:{_MONTHS})\.?\s+\d{{1,2}}\b|\b\d{{1,2}}\.?\s+(?:{_MONTHS})\b"
+    r"|\b(?:\d+|an?)\s+(?:minutes?|hours?|days?|weeks?)\s+ago\b",
+    re.IGNORECASE,
+)
+_COMMENTS = re.compile(
+    r"^\W*(?:\d+\s+)?(?:comments?|responses?|replies|reactions?)\W*(?:\d+)?\W*$|^\W*(?:leave|add|post|view|show|read|see|join)\s+(?:a\s+|the\s+|all\s+)?(?:\d+\s+)?(?:comments?|discussion|conversation)\b.{0,40}$"
+    r"|^\W*comments?\s+(?:are\s+)?closed\W*$|^\W*(?:be\s+the\s+first\s+to\s+comment)",
+    re.IGNORECASE,
+)
+_NAME = r"(?:[A-Z][\w.'’-]*|[a-z]{1,3}|van|von|de|da|del|der|la|le|al|el|bin)"
+_BY_NAMES = re.compile(
+    rf"^\W*(?i:by)\s+[A-Z][\w.'’-]*(?:\s+{_NAME}){{0,4}}(?:\s*(?:,|and|&)\s*[A-Z][\w.'’-]*(?:\s+{_NAME}){{0,4}}){{0,3}}\s*[|,·•—–-]?\s*"
+)
+_URL_ONLY = re.compile(r"^\W*(?:https?://|www\.)\S+\W*$", re.IGNORECASE)
+_EMAIL_ONLY = re.compile(r"^\W*[\w.+-]+@[\w-]+\.[\w.-]+\W*$")
+_BRACKET_TAG = re.compile(r"\[(?:[A-Z][A-Z' ]{2,20})\]\s*\W*$")
+_SENTENCE_END = re.compile(r"[.!?…:;\"”’»)]\s*$")
+
+
+@dataclass(frozen=True)
+class Line:
+    """One paragraph-level line of extracted text and the kind of block it came from."""
+
+    kind: str  # "head", "p", "quote", "item", "cell", "code", ...
+    text: str
+
+
+def words(text: str) -> list[str]:
+    return _WORD.findall(text)
+
+
+def normalise_segment(text: str) -> str:
+    """The comparable form of a line: NFKC, case-folded, word characters only, single-spaced."""
+    text = unicodedata.normalize("NFKC", text).casefold()
+    return " ".join(_WORD.findall(text))
+
+
+def furniture_reason(line: Line) -> str | None:
+    """Why this single line is page furniture, or None when it may be article text."""
+    text = line.text.strip()
+    toks = words(text)
+    n = len(toks)
+    if not _LETTERS.search(text) and not any(t.isdigit() and len(t) > 2 for t in toks):
+        return "no words"  # "A+", "___", "|", "•"
+    if n <= 60 and _LEGAL.search(text):
+        return "legal"
+    if (n <= 80 and _CTA_START.match(text)) or (n <= 40 and _CTA_ANY.search(text)):
+        return "call to action"
+    if n <= 30 and _INSERT_PREFIX.match(text):
+        return "insert"
+    if n <= 25 and _BRACKET_TAG.search(text) and not _SENTENCE_END.search(_BRACKET_TAG.sub("", text)):
+        return "insert"
+    if n <= 20 and (_CREDIT.match(text) or _AGENCY_ONLY.match(text)):
+        return "credit"
+    if n <= 14 and _CREDIT_TAIL.search(text) and not _SENTENCE_END.search(_CREDIT_TAIL.sub("", text)):
+        return "credit"
+    if n <= 30 and (_BYLINE.match(text) or _is_byline(text)):
+        return "byline"
+    if n <= 10 and _READING_TIME.match(text):
+        return "reading time"
+    if n <= 14 and _HAS_DATE.search(text) and _is_dateline(text):
+        return "dateline"
+    if n <= 8 and _COMMENTS.match(text):
+        return "comments"
+    if _URL_ONLY.match(text) or _EMAIL_ONLY.match(text):
+        return "address"
+    if n <= 8 and all(t.lower() in _UI_WORDS or t.isdigit() for t in toks):
+        return "interface"
+    return None
+
+
+def _is_dateline(text: str) -> bool:
+    """A line made of a date/time plus at most a short name ("5:45 AM PST 11/19/2019 by J. Doe")."""
+    return len(words(_DATE_TOKEN.sub(" ", text))) <= 3
+
+
+def _is_byline(text: str) -> bool:
+    """ "By Jane Doe", "By Jane Doe and John Roe | Updated ...": "by" then capitalised names only."""
+    match = _BY_NAMES.match(text)
+    if not match:
+        return False
+    rest = text[match.end() :]
+    return not words(rest) or bool(_HAS_DATE.search(rest)) or bool(re.match(r"\W*(?:updated|published|posted)\b", rest, re.I))
+
+
+def is_related_marker(text: str) -> bool:
+    """A line that announces a list of other stories ("You may also like", "DON'T MISS")."""
+    toks = words(text)
+    return len(toks) <= 8 and bool(_INSERT_PREFIX.match(text)) and not _SENTENCE_END.search(text.rstrip(":…. "))
+
+
+def looks_like_headline(text: str) -> bool:
+    """Short, no sentence punctuation at the end: a link to another story rather than prose."""
+    toks = words(text)
+    return 2 <= len(toks) <= 22 and not re.search(r"[.!;:]\s*$", text.strip(" \"'”’"))

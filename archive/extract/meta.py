@@ -1,0 +1,212 @@
+"""Page metadata: title, authors, publication date, language, canonical URL, site name, tags."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timezone
+from functools import lru_cache
+from urllib.parse import urljoin, urlsplit
+
+from lxml.html import HtmlElement
+
+logger = logging.getLogger(__name__)
+
+_COPYRIGHT_YEAR = re.compile(r"(?:©|&copy;|\(c\)|copyright)\s*(?:\d{4}\s*[-–]\s*)?((?:19|20)\d{2})", re.IGNORECASE)
+_ISO_TIMESTAMP = re.compile(r"^\s*\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
+_LANG = re.compile(r"^([a-z]{2,3})(?:[-_][A-Za-z0-9]+)*$")
+_WORD = re.compile(r"[^\W\d_]+")
+_AUTHOR_SPLIT = re.compile(r"\s*(?:;|\band\b|&|\|)\s*")
+
+
+@dataclass
+class PageMeta:
+    title: str | None = None
+    authors: list[str] = field(default_factory=list)
+    published: datetime | None = None
+    html_language: str | None = None
+    canonical_url: str | None = None
+    site_name: str | None = None
+    description: str | None = None
+    tags: list[str] = field(default_factory=list)
+    headings: list[str] = field(default_factory=list)
+
+
+def page_metadata(tree: HtmlElement, url: str | None, now: datetime) -> PageMeta:
+    """Metadata from meta tags, JSON-LD and the markup (trafilatura + htmldate underneath)."""
+    from trafilatura.metadata import extract_metadata
+
+    today = now.astimezone(timezone.utc).date()
+    date_config = {
+        "extensive_search": True,
+        "original_date": True,
+        "outputformat": "%Y-%m-%d",
+        "max_date": today.isoformat(),
+    }
+    try:
+        doc = extract_metadata(tree, url, date_config=date_config)
+    except Exception as exc:  # noqa: BLE001 - metadata is best effort, the text matters more
+        logger.debug("metadata extraction failed for %s: %s", url, exc)
+        doc = None
+    meta = PageMeta()
+    meta.headings = [" ".join(h.text_content().split()) for h in tree.iter("h1")][:5]
+    if doc is None:
+        return meta
+    meta.title = _clean(doc.title)
+    meta.authors = _authors(doc.author)
+    meta.description = _clean(doc.description)
+    meta.site_name = _clean(doc.sitename)
+    meta.tags = _dedup(
+        part for tag in [*(doc.tags or []), *(doc.categories or [])] for part in str(tag).split(",")
+    )
+    meta.canonical_url = _canonical(doc.url, url)
+    meta.published = _published(tree, doc.date, now)
+    meta.html_language = html_language(tree)
+    return meta
+
+
+def _clean(value: str | None) -> str | None:
+    if not value:
+        return None
+    value = " ".join(value.split())
+    return value or None
+
+
+def _dedup(values) -> list[str]:
+    seen: dict[str, str] = {}
+    for value in values:
+        value = _clean(value)
+        if value and value.casefold() not in seen:
+            seen[value.casefold()] = value
+    return list(seen.values())
+
+
+def _authors(author: str | None) -> list[str]:
+    if not author:
+        return []
+    names = []
+    for name in _AUTHOR_SPLIT.split(author):
+        name = name.strip(" ,.-")
+        if name.lower().startswith("by "):
+            name = name[3:].strip()
+        if not name or "@" in name or "://" in name or len(name) > 80:
+            continue
+        names.append(name)
+    return _dedup(names)
+
+
+def _canonical(found: str | None, url: str | None) -> str | None:
+    candidate = urljoin(url, found) if (url and found) else (found or url)
+    if not candidate:
+        return None
+    parts = urlsplit(candidate)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return url if url and urlsplit(url).scheme in ("http", "https") else None
+    return candidate
+
+
+def _published(tree: HtmlElement, found: str | None, now: datetime) -> datetime | None:
+    """htmldate's day, refined to a timestamp from the page's own markup when it agrees."""
+    if not found:
+        return None
+    try:
+        day = date.fromisoformat(found[:10])
+    except ValueError:
+        return None
+    if day.month == 1 and day.day == 1 and day.year in copyright_years(tree):
+        return None  # htmldate's last resort is the copyright year: that is not a publication date
+    result = datetime.combine(day, time(0, 0), tzinfo=timezone.utc)
+    stamp = _markup_timestamp(tree)
+    if stamp is not None and stamp.date() == day:
+        result = stamp
+    if result > now:
+        return None
+    return result
+
+
+def copyright_years(tree: HtmlElement) -> set[int]:
+    years = set()
+    for text in tree.xpath("//footer//text() | //*[contains(@class,'copyright')]//text() | //body//text()[contains(., '©') or contains(translate(., 'COPYRIGHT', 'copyright'), 'copyright')]"):
+        for match in _COPYRIGHT_YEAR.finditer(str(text)):
+            years.add(int(match.group(1)))
+    return years
+
+
+def _markup_timestamp(tree: HtmlElement) -> datetime | None:
+    """A full publication timestamp from <meta> or JSON-LD, in UTC, if the page gives one."""
+    values = tree.xpath(
+        "//meta[@property='article:published_time' or @name='article:published_time' or "
+        "@itemprop='datePublished' or @name='pubdate' or @name='publishdate']/@content"
+        " | //*[@itemprop='datePublished']/@datetime"
+    )
+    for script in tree.xpath("//script[@type='application/ld+json']/text()")[:10]:
+        match = re.search(r'"datePublished"\s*:\s*"([^"]{10,40})"', script)
+        if match:
+            values.append(match.group(1))
+    for value in values:
+        value = str(value).strip()
+        if not _ISO_TIMESTAMP.match(value):
+            continue
+        try:
+            stamp = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            continue
+        if stamp.tzinfo is None:
+            continue  # a wall-clock time without zone cannot be placed in UTC
+        return stamp.astimezone(timezone.utc)
+    return None
+
+
+def html_language(tree: HtmlElement) -> str | None:
+    """The language declared by <html lang>, Content-Language or og:locale (ISO 639 code)."""
+    candidates = [tree.get("lang"), tree.get("xml:lang")]
+    candidates += tree.xpath("//meta[@http-equiv='content-language' or @http-equiv='Content-Language']/@content")
+    candidates += tree.xpath("//meta[@property='og:locale']/@content")
+    for value in candidates:
+        if not value:
+            continue
+        match = _LANG.match(str(value).strip().split(",")[0].strip().lower())
+        if match:
+            return match.group(1)
+    return None
+
+
+@lru_cache(maxsize=1)
+def _stopword_index() -> dict[str, tuple[str, ...]]:
+    """word -> ISO 639-1 codes whose jusText stoplist has it (built once per process)."""
+    from justext import get_stoplist
+    from trafilatura.settings import JUSTEXT_LANGUAGES
+
+    index: dict[str, list[str]] = {}
+    for code, name in JUSTEXT_LANGUAGES.items():
+        if code == "no":
+            continue  # same list as "nb"
+        try:
+            words = get_stoplist(name)
+        except ValueError:
+            continue
+        for word in {w.lower() for w in words}:
+            index.setdefault(word, []).append(code)
+    return {word: tuple(codes) for word, codes in index.items()}
+
+
+def detect_language(text: str, declared: str | None) -> str | None:
+    """Language of the text by stop-word share (jusText's lists); the declared one breaks near-ties."""
+    tokens = [w.lower() for w in _WORD.findall(text[:20_000])]
+    if len(tokens) < 20:
+        return declared
+    index = _stopword_index()
+    scores: Counter[str] = Counter()
+    for word, n in Counter(tokens).items():
+        for code in index.get(word, ()):
+            scores[code] += n
+    if not scores:
+        return declared
+    best, top = scores.most_common(1)[0]
+    if declared in scores and scores[declared] >= 0.85 * top:
+        return declared
+    if top < 0.15 * len(tokens):
+        return declared  # no language's function words dominate (e.g. CJK without spaces)
+    return best

@@ -1,0 +1,48 @@
+"""The typed result of extracting one page."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+
+
+@dataclass(frozen=True)
+class ExtractResult:
+    """Clean article text and metadata of one HTML page.
+
+    ``text`` is None whenever ``is_article`` is False; ``reason`` then says why
+    ("empty input", "binary content (PDF document)", "no main text", ...).
+    ``published`` is always a tz-aware UTC ``datetime`` (midnight UTC when the page
+    only gives a day), never in the future and never taken from a copyright line.
+    ``segments`` are the paragraph-level lines of the text *before* the per-site
+    boilerplate filter (what a ``SiteBoilerplate`` learner observes; compare them
+    with ``normalise_segment``);
+    ``dropped`` counts the lines removed as page furniture, by reason.
+    """
+
+    text: str | None
+    title: str | None = None
+    authors: list[str] = field(default_factory=list)
+    published: datetime | None = None
+    language: str | None = None
+    canonical_url: str | None = None
+    site_name: str | None = None
+    description: str | None = None
+    tags: list[str] = field(default_factory=list)
+    is_article: bool = False
+    reason: str | None = None
+    segments: tuple[str, ...] = ()
+    dropped: dict[str, int] = field(default_factory=dict)
+    encoding: str | None = None
+    truncated: bool = False
+
+    def as_dict(self) -> dict:
+        """JSON-ready fields (``published`` as ISO 8601)."""
+        data = asdict(self)
+        data["segments"] = list(self.segments)
+        data["published"] = self.published.isoformat() if self.published else None
+        return data
+
+    @classmethod
+    def not_article(cls, reason: str, **fields) -> ExtractResult:
+        return cls(text=None, is_article=False, reason=reason, **fields)
