@@ -1,0 +1,1 @@
+"""Database layer: typed models, engines and migrations, the batched index."""

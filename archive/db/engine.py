@@ -1,0 +1,252 @@
+"""Engines for SQLite and PostgreSQL, Alembic upgrades and the schema state.
+
+``make_engine`` opens (and probes) the database so that an unreachable one
+fails at once with a single-line ``DatabaseUnavailable`` naming the URL
+(password hidden) and the reason.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Literal
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.engine import URL, Engine, make_url
+
+from archive.errors import DatabaseUnavailable, SchemaOutdated
+
+logger = logging.getLogger(__name__)
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+PG_CONNECT_TIMEOUT_S = 10
+
+SchemaState = Literal["empty", "current", "outdated"]
+
+_WRITE_OPTION = "archive_write"
+_PASSWORD_IN_URL = re.compile(r"(://[^:/@]*:)[^@/]*@")
+
+
+def default_database_url(directory: str | os.PathLike[str]) -> str:
+    """The embedded SQLite database inside the archive folder."""
+    return f"sqlite:///{os.fspath(directory)}/archive.sqlite"
+
+
+def describe_url(url: str | URL) -> str:
+    """The URL as text with any password replaced by ``***``."""
+    if isinstance(url, URL):
+        return url.render_as_string(hide_password=True)
+    return _PASSWORD_IN_URL.sub(r"\1***@", str(url))
+
+
+def make_engine(url: str | URL) -> Engine:
+    """An Engine for ``url``, checked by opening one connection.
+
+    SQLite: the parent folder is created; every connection runs in WAL mode
+    with foreign keys on, a busy timeout and ``synchronous=NORMAL``, and
+    transactions are real (``BEGIN`` is emitted by SQLAlchemy, not guessed by
+    the sqlite3 module). PostgreSQL: plain ``postgresql://`` (or
+    ``postgres://``) URLs use the psycopg 3 driver.
+
+    Raises DatabaseUnavailable when the URL is malformed, the driver is
+    missing or the database cannot be opened.
+    """
+    try:
+        parsed = _normalise_url(make_url(url) if isinstance(url, str) else url)
+    except sa.exc.ArgumentError as exc:
+        raise DatabaseUnavailable(
+            f"invalid database URL {describe_url(url)}: {_one_line(exc)}"
+        ) from None
+
+    shown = describe_url(parsed)
+    try:
+        if parsed.get_backend_name() == "sqlite":
+            engine = _sqlite_engine(parsed)
+        elif parsed.get_backend_name() == "postgresql":
+            engine = _postgresql_engine(parsed)
+        else:
+            engine = sa.create_engine(parsed, pool_pre_ping=True)
+    except (sa.exc.NoSuchModuleError, ImportError) as exc:
+        raise DatabaseUnavailable(
+            f"cannot open database {shown}: driver not available ({_one_line(exc)})"
+        ) from None
+    except OSError as exc:
+        raise DatabaseUnavailable(f"cannot open database {shown}: {_os_reason(exc)}") from None
+
+    try:
+        with connect(engine):
+            pass
+    except DatabaseUnavailable:
+        engine.dispose()
+        raise
+    return engine
+
+
+@contextlib.contextmanager
+def connect(engine: Engine, *, begin: bool = False) -> Iterator[sa.Connection]:
+    """A connection, in a transaction when ``begin``; failing to connect raises DatabaseUnavailable.
+
+    Use ``begin=True`` for writes: on SQLite it starts with ``BEGIN IMMEDIATE``
+    so that concurrent writers wait (busy_timeout) instead of failing with
+    "database is locked". Only acquiring the connection is translated: SQL
+    errors inside the block propagate unchanged.
+    """
+    try:
+        connection = engine.connect()
+    except (sa.exc.OperationalError, sa.exc.InterfaceError) as exc:
+        raise DatabaseUnavailable(
+            f"cannot open database {describe_url(engine.url)}: {_dbapi_reason(exc)}"
+        ) from None
+    with connection:
+        if begin:
+            connection.execution_options(**{_WRITE_OPTION: True})
+            with connection.begin():
+                yield connection
+        else:
+            yield connection
+
+
+def alembic_config(connection: sa.Connection | None = None, url: str | None = None):
+    """An Alembic Config built in code (no alembic.ini), optionally bound to a connection."""
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.set_main_option("path_separator", "os")
+    if url is not None:
+        config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    config.attributes["connection"] = connection
+    return config
+
+
+def upgrade(engine: Engine, revision: str = "head") -> None:
+    """Migrate the database to ``revision`` (default: the newest) in one transaction."""
+    from alembic import command
+
+    with connect(engine, begin=True) as connection:
+        command.upgrade(alembic_config(connection), revision)
+
+
+def head_revision() -> str:
+    """The newest migration revision id known to this code."""
+    from alembic.script import ScriptDirectory
+
+    heads = ScriptDirectory.from_config(alembic_config()).get_heads()
+    if len(heads) != 1:  # pragma: no cover - guards against a forked migration history
+        raise RuntimeError(f"expected one migration head, found {heads}")
+    return heads[0]
+
+
+def current_revision(engine: Engine) -> str | None:
+    """The revision the database is at, None when it has none."""
+    from alembic.runtime.migration import MigrationContext
+
+    with connect(engine) as connection:
+        heads = MigrationContext.configure(connection).get_current_heads()
+    return heads[0] if heads else None
+
+
+def schema_state(engine: Engine) -> SchemaState:
+    """``"empty"`` (no archive tables), ``"current"`` (at head) or ``"outdated"``.
+
+    "outdated" covers any other state: an older revision, a revision this
+    code does not know, or archive tables without a recorded revision.
+    """
+    from archive.db.models import metadata
+
+    revision = current_revision(engine)
+    if revision is None:
+        with connect(engine) as connection:
+            existing = set(sa.inspect(connection).get_table_names())
+        return "outdated" if existing & set(metadata.tables) else "empty"
+    return "current" if revision == head_revision() else "outdated"
+
+
+def require_current(engine: Engine) -> None:
+    """Raise SchemaOutdated unless the schema is at the newest revision."""
+    state = schema_state(engine)
+    if state != "current":
+        raise SchemaOutdated(
+            f"database {describe_url(engine.url)} schema is {state} "
+            f"(revision {current_revision(engine) or 'none'}, code expects {head_revision()}); "
+            "run `archive upgrade`"
+        )
+
+
+# --- internals ---
+
+
+def _normalise_url(url: URL) -> URL:
+    if url.drivername in ("postgresql", "postgres"):
+        return url.set(drivername="postgresql+psycopg")
+    return url
+
+
+def _sqlite_engine(url: URL) -> Engine:
+    database = url.database or ""
+    in_memory = database in ("", ":memory:") or "mode=memory" in database
+    if not in_memory and not database.startswith("file:"):
+        folder = Path(database).expanduser().parent
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except (FileExistsError, NotADirectoryError):
+            blocker = next((p for p in (folder, *folder.parents) if p.is_file()), folder)
+            raise OSError(f"{blocker} is a file, not a folder") from None
+        except OSError as exc:
+            raise OSError(f"cannot create folder {folder}: {exc.strerror or exc}") from None
+    engine = sa.create_engine(url)
+    event.listen(engine, "connect", _sqlite_on_connect)
+    event.listen(engine, "begin", _sqlite_on_begin)
+    return engine
+
+
+def _sqlite_on_connect(dbapi_connection, connection_record) -> None:
+    # Let SQLAlchemy emit BEGIN itself (see _sqlite_on_begin): the sqlite3
+    # module's implicit transactions would otherwise skip SELECTs and DDL.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA journal_mode = WAL")
+        cursor.execute("PRAGMA synchronous = NORMAL")
+        cursor.execute("PRAGMA foreign_keys = ON")
+    finally:
+        cursor.close()
+
+
+def _sqlite_on_begin(connection: sa.Connection) -> None:
+    # Writers take the write lock up front; a deferred transaction that reads
+    # first and writes later cannot wait for it (SQLITE_BUSY_SNAPSHOT in WAL).
+    immediate = connection.get_execution_options().get(_WRITE_OPTION, False)
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def _postgresql_engine(url: URL) -> Engine:
+    connect_args = {}
+    if "connect_timeout" not in url.query:
+        connect_args["connect_timeout"] = PG_CONNECT_TIMEOUT_S
+    return sa.create_engine(url, pool_pre_ping=True, connect_args=connect_args)
+
+
+def _one_line(value: object) -> str:
+    return " ".join(str(value).split())
+
+
+def _dbapi_reason(exc: sa.exc.DBAPIError) -> str:
+    original = exc.orig if exc.orig is not None else exc
+    if isinstance(original, OSError):
+        return _os_reason(original)
+    return _one_line(original) or type(original).__name__
+
+
+def _os_reason(exc: OSError) -> str:
+    if exc.strerror and exc.filename:
+        return f"{exc.strerror}: {exc.filename}"
+    return _one_line(exc) or type(exc).__name__

@@ -1,0 +1,619 @@
+"""The archive index: buffered, idempotent batch writes and plain-dataclass lookups.
+
+Writes are buffered and flushed in one transaction per batch with Core
+``executemany`` statements (one statement per table, many rows), in an order
+that satisfies the foreign keys. Every write is an upsert, so adding the same
+rows again (a re-run, a reindex from the WARC files) changes nothing.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+import threading
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Engine
+
+from archive.db.engine import connect
+from archive.db.models import (
+    UTCDateTime,
+    articles,
+    captures,
+    crawls,
+    derived_records,
+    metadata,
+    topic_matches,
+    topics,
+)
+
+logger = logging.getLogger(__name__)
+
+STREAM_BATCH = 1000
+
+
+# --- rows ---
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class CrawlRow:
+    crawl_id: str
+    spider: str
+    topic: str
+    sites: list[Any]
+    settings_digest: str
+    started_at: datetime
+    finished_at: datetime | None = None
+    stats: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class CaptureRow:
+    record_id: str
+    record_type: str  # "response" | "revisit"
+    url: str
+    canonical_url: str
+    site: str | None = None
+    fetched_at: datetime
+    status: int | None = None
+    content_type: str | None = None
+    warc_filename: str
+    warc_offset: int
+    warc_length: int
+    payload_digest: str | None = None
+    block_digest: str | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    ip_address: str | None = None
+    crawl_id: str | None = None
+    content_hash: str | None = None
+    refers_to_record_id: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class DerivedRecordRow:
+    record_id: str
+    capture_record_id: str
+    kind: str  # "conversion" | "metadata"
+    warc_filename: str
+    warc_offset: int
+    warc_length: int
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class ArticleRow:
+    content_hash: str
+    title: str | None = None
+    authors: list[Any] = field(default_factory=list)
+    published: datetime | None = None
+    language: str | None = None
+    text: str
+    canonical_url: str | None = None
+    site_name: str | None = None
+    description: str | None = None
+    tags: list[Any] = field(default_factory=list)
+    first_seen: datetime
+    last_seen: datetime
+    first_site: str | None = None
+    first_url: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class TopicMatchRow:
+    query: str
+    content_hash: str
+    score: float
+    crawl_id: str | None = None
+
+
+def _names(row_class: type) -> tuple[str, ...]:
+    return tuple(f.name for f in dataclasses.fields(row_class))
+
+
+CRAWL_FIELDS = _names(CrawlRow)
+CAPTURE_FIELDS = _names(CaptureRow)
+DERIVED_FIELDS = _names(DerivedRecordRow)
+ARTICLE_FIELDS = _names(ArticleRow)
+
+
+def _params(row: Any, names: tuple[str, ...]) -> dict[str, Any]:
+    return {name: getattr(row, name) for name in names}
+
+
+def without_nul(value: Any) -> Any:
+    """``value`` with NUL characters replaced by U+FFFD, in strings, lists and dicts.
+
+    PostgreSQL cannot store NUL in text or JSONB; a stray one in a header or a
+    title must not make a whole batch fail.
+    """
+    if isinstance(value, str):
+        return value.replace("\x00", "\ufffd") if "\x00" in value else value
+    if isinstance(value, list):
+        return [without_nul(item) for item in value]
+    if isinstance(value, dict):
+        return {without_nul(key): without_nul(item) for key, item in value.items()}
+    return value
+
+
+# --- the index ---
+
+
+class Index:
+    """Buffered writer and reader of the index tables.
+
+    ``add_*`` calls only buffer rows; once ``batch_size`` rows are waiting
+    (or on ``flush()``/``close()``/any lookup) they are written in one
+    transaction. Thread-safe. Write order inside a batch: crawls, articles,
+    captures, derived records, topics, topic matches; so add an article no
+    later than the batch in which a capture refers to it.
+
+    Upsert rules: crawls, captures, derived records do nothing on conflict
+    (a re-added capture only fills a missing content_hash). Articles keep
+    their first stored fields, with first_seen = min, last_seen = max and
+    first_site/first_url of the earliest sighting; a capture that carries a
+    content_hash widens its article's first/last seen the same way. Topic
+    matches keep the highest score (and that score's crawl_id).
+
+    A failed flush raises and keeps the buffer, so it can be retried; a
+    connection that cannot be opened raises DatabaseUnavailable. On
+    PostgreSQL, NUL characters (which it cannot store) become U+FFFD.
+    """
+
+    def __init__(self, engine: Engine, batch_size: int = 500) -> None:
+        if batch_size < 1:
+            raise ValueError("batch_size must be at least 1")
+        self.engine = engine
+        self.batch_size = batch_size
+        self._lock = threading.RLock()
+        self._topic_ids: dict[str, int] = {}
+        self._statements = _Statements(engine.dialect.name)
+        self._clean = without_nul if engine.dialect.name == "postgresql" else _unchanged
+        self._clear()
+
+    # buffered writes
+
+    def add_crawl(self, row: CrawlRow) -> None:
+        with self._lock:
+            self._crawls.setdefault(row.crawl_id, row)
+            self._added()
+
+    def finish_crawl(
+        self, crawl_id: str, finished_at: datetime, stats: dict[str, Any] | None
+    ) -> None:
+        with self._lock:
+            self._finished[crawl_id] = (finished_at, stats)
+            self._added()
+
+    def add_capture(self, row: CaptureRow) -> None:
+        with self._lock:
+            pending = self._captures.get(row.record_id)
+            if pending is None:
+                self._captures[row.record_id] = row
+            elif pending.content_hash is None and row.content_hash is not None:
+                self._captures[row.record_id] = dataclasses.replace(
+                    pending, content_hash=row.content_hash
+                )
+            self._added()
+
+    def set_capture_content_hash(self, record_id: str, content_hash: str) -> None:
+        """Record that a capture (added now or earlier) holds the article ``content_hash``."""
+        with self._lock:
+            pending = self._captures.get(record_id)
+            if pending is not None:
+                self._captures[record_id] = dataclasses.replace(pending, content_hash=content_hash)
+            else:
+                self._capture_hashes[record_id] = content_hash
+            self._added()
+
+    def add_derived(self, row: DerivedRecordRow) -> None:
+        with self._lock:
+            self._derived.setdefault(row.record_id, row)
+            self._added()
+
+    def add_article(self, row: ArticleRow) -> None:
+        with self._lock:
+            pending = self._articles.get(row.content_hash)
+            self._articles[row.content_hash] = row if pending is None else _merge(pending, row)
+            self._added()
+
+    def add_topic_match(self, row: TopicMatchRow) -> None:
+        with self._lock:
+            key = (row.query, row.content_hash)
+            pending = self._matches.get(key)
+            if pending is None or row.score > pending.score:
+                self._matches[key] = row
+            self._added()
+
+    def pending(self) -> int:
+        """How many buffered writes wait for the next flush."""
+        with self._lock:
+            return self._pending
+
+    def flush(self) -> None:
+        """Write everything buffered in one transaction. On error the buffer is kept."""
+        with self._lock:
+            if not self._pending:
+                return
+            new_topic_ids: dict[str, int] = {}
+            with connect(self.engine, begin=True) as conn:
+                self._write(conn, new_topic_ids)
+            logger.debug("index: wrote %d buffered rows", self._pending)
+            self._topic_ids.update(new_topic_ids)
+            self._clear()
+
+    def close(self) -> None:
+        self.flush()
+
+    def __enter__(self) -> Index:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        if exc_info[0] is None:
+            self.close()
+
+    # lookups (read through the buffer: flush first)
+
+    def article(self, content_hash: str) -> ArticleRow | None:
+        rows = self._fetch(_select(articles, ARTICLE_FIELDS).where(
+            articles.c.content_hash == content_hash
+        ))
+        return ArticleRow(**rows[0]) if rows else None
+
+    def crawl(self, crawl_id: str) -> CrawlRow | None:
+        rows = self._fetch(_select(crawls, CRAWL_FIELDS).where(crawls.c.crawl_id == crawl_id))
+        return CrawlRow(**rows[0]) if rows else None
+
+    def capture(self, record_id: str) -> CaptureRow | None:
+        rows = self._fetch(
+            _select(captures, CAPTURE_FIELDS).where(captures.c.record_id == record_id)
+        )
+        return CaptureRow(**rows[0]) if rows else None
+
+    def latest_capture(self, url: str) -> CaptureRow | None:
+        """The newest capture whose URL or canonical URL is ``url``."""
+        rows = self._fetch(
+            _select(captures, CAPTURE_FIELDS)
+            .where(sa.or_(captures.c.url == url, captures.c.canonical_url == url))
+            .order_by(captures.c.fetched_at.desc(), captures.c.id.desc())
+            .limit(1)
+        )
+        return CaptureRow(**rows[0]) if rows else None
+
+    def captures_for_url(self, url: str) -> list[CaptureRow]:
+        """Every capture whose URL or canonical URL is ``url``, oldest first."""
+        rows = self._fetch(
+            _select(captures, CAPTURE_FIELDS)
+            .where(sa.or_(captures.c.url == url, captures.c.canonical_url == url))
+            .order_by(captures.c.fetched_at, captures.c.id)
+        )
+        return [CaptureRow(**row) for row in rows]
+
+    def captures_for_hash(self, content_hash: str) -> list[CaptureRow]:
+        """Every capture of the article ``content_hash``, oldest first."""
+        rows = self._fetch(
+            _select(captures, CAPTURE_FIELDS)
+            .where(captures.c.content_hash == content_hash)
+            .order_by(captures.c.fetched_at, captures.c.id)
+        )
+        return [CaptureRow(**row) for row in rows]
+
+    def topic_matches(self, content_hash: str) -> list[TopicMatchRow]:
+        """The topics an article matched, best score first."""
+        rows = self._fetch(
+            sa.select(
+                topics.c.query,
+                topic_matches.c.content_hash,
+                topic_matches.c.score,
+                topic_matches.c.crawl_id,
+            )
+            .join(topics, topics.c.id == topic_matches.c.topic_id)
+            .where(topic_matches.c.content_hash == content_hash)
+            .order_by(topic_matches.c.score.desc(), topics.c.query)
+        )
+        return [TopicMatchRow(**row) for row in rows]
+
+    def iter_captures(self) -> Iterator[CaptureRow]:
+        """Every capture, oldest first (streamed)."""
+        query = _select(captures, CAPTURE_FIELDS).order_by(captures.c.fetched_at, captures.c.id)
+        for row in self._stream(query):
+            yield CaptureRow(**row)
+
+    def iter_derived(self) -> Iterator[DerivedRecordRow]:
+        """Every conversion and metadata record, in insertion order (streamed)."""
+        query = _select(derived_records, DERIVED_FIELDS).order_by(derived_records.c.id)
+        for row in self._stream(query):
+            yield DerivedRecordRow(**row)
+
+    def capture_states(self) -> Iterator[CaptureRow]:
+        """The latest capture of every canonical URL (streamed, in no particular order).
+
+        Ties on fetched_at go to the capture indexed last.
+        """
+        c = captures
+        order = (c.c.fetched_at.desc(), c.c.id.desc())
+        if self.engine.dialect.name == "postgresql":
+            query = (
+                _select(c, CAPTURE_FIELDS)
+                .ext(postgresql.distinct_on(c.c.canonical_url))
+                .order_by(c.c.canonical_url, *order)
+            )
+        else:
+            ranked = sa.select(
+                *(c.c[name] for name in CAPTURE_FIELDS),
+                sa.func.row_number()
+                .over(partition_by=c.c.canonical_url, order_by=order)
+                .label("rank"),
+            ).subquery()
+            query = sa.select(*(ranked.c[name] for name in CAPTURE_FIELDS)).where(
+                ranked.c.rank == 1
+            )
+        for row in self._stream(query):
+            yield CaptureRow(**row)
+
+    # internals
+
+    def _clear(self) -> None:
+        self._crawls: dict[str, CrawlRow] = {}
+        self._finished: dict[str, tuple[datetime, dict[str, Any] | None]] = {}
+        self._articles: dict[str, ArticleRow] = {}
+        self._captures: dict[str, CaptureRow] = {}
+        self._capture_hashes: dict[str, str] = {}
+        self._derived: dict[str, DerivedRecordRow] = {}
+        self._matches: dict[tuple[str, str], TopicMatchRow] = {}
+        self._pending = 0
+
+    def _added(self) -> None:
+        self._pending += 1
+        if self._pending >= self.batch_size:
+            self.flush()
+
+    def _write(self, conn: sa.Connection, new_topic_ids: dict[str, int]) -> None:
+        st, clean = self._statements, self._clean
+
+        def rows(buffer: dict, names: tuple[str, ...]) -> list[dict[str, Any]]:
+            return clean([_params(row, names) for row in buffer.values()])
+
+        if self._crawls:
+            conn.execute(st.crawls, rows(self._crawls, CRAWL_FIELDS))
+        if self._finished:
+            conn.execute(
+                st.finish_crawl,
+                clean([
+                    {"b_crawl_id": crawl_id, "b_finished_at": finished_at, "b_stats": stats}
+                    for crawl_id, (finished_at, stats) in self._finished.items()
+                ]),
+            )
+        if self._articles:
+            conn.execute(st.articles, rows(self._articles, ARTICLE_FIELDS))
+        sightings: list[tuple[str, datetime, str | None, str]] = []
+        if self._captures:
+            conn.execute(st.captures, rows(self._captures, CAPTURE_FIELDS))
+            sightings.extend(
+                (r.content_hash, r.fetched_at, r.site, r.url)
+                for r in self._captures.values()
+                if r.content_hash is not None
+            )
+        if self._capture_hashes:
+            conn.execute(
+                st.set_capture_hash,
+                [{"b_record_id": k, "b_hash": v} for k, v in self._capture_hashes.items()],
+            )
+            sightings.extend(_sightings_of(conn, self._capture_hashes))
+        if sightings:
+            conn.execute(st.widen_article, clean(_widenings(sightings)))
+        if self._derived:
+            conn.execute(st.derived, rows(self._derived, DERIVED_FIELDS))
+        if self._matches:
+            topic_ids = self._resolve_topics(
+                conn, {r.query for r in self._matches.values()}, new_topic_ids
+            )
+            conn.execute(
+                st.topic_matches,
+                [
+                    {
+                        "topic_id": topic_ids[r.query],
+                        "content_hash": r.content_hash,
+                        "score": float(r.score),
+                        "crawl_id": r.crawl_id,
+                    }
+                    for r in self._matches.values()
+                ],
+            )
+
+    def _resolve_topics(
+        self, conn: sa.Connection, queries: set[str], new_topic_ids: dict[str, int]
+    ) -> dict[str, int]:
+        known = {q: self._topic_ids[q] for q in queries if q in self._topic_ids}
+        missing = sorted(queries - known.keys())
+        if missing:
+            conn.execute(self._statements.topics, [{"query": q} for q in missing])
+            for chunk in _chunks(missing, 500):
+                for topic_id, query in conn.execute(
+                    sa.select(topics.c.id, topics.c.query).where(topics.c.query.in_(chunk))
+                ):
+                    new_topic_ids[query] = topic_id
+            known.update(new_topic_ids)
+        return known
+
+    def _fetch(self, query: sa.Select) -> list[dict[str, Any]]:
+        self.flush()
+        with connect(self.engine) as conn:
+            return [dict(row) for row in conn.execute(query).mappings()]
+
+    def _stream(self, query: sa.Select) -> Iterator[dict[str, Any]]:
+        self.flush()
+        with connect(self.engine) as conn:
+            result = conn.execution_options(yield_per=STREAM_BATCH).execute(query)
+            for row in result.mappings():
+                yield dict(row)
+
+
+def _unchanged(value: Any) -> Any:
+    return value
+
+
+def _merge(old: ArticleRow, new: ArticleRow) -> ArticleRow:
+    """Two sightings of one article: the first one's fields, the widest seen span."""
+    earliest = new if new.first_seen < old.first_seen else old
+    return dataclasses.replace(
+        old,
+        first_seen=earliest.first_seen,
+        first_site=earliest.first_site,
+        first_url=earliest.first_url,
+        last_seen=max(old.last_seen, new.last_seen),
+    )
+
+
+def _sightings_of(
+    conn: sa.Connection, capture_hashes: dict[str, str]
+) -> Iterator[tuple[str, datetime, str | None, str]]:
+    for chunk in _chunks(sorted(capture_hashes), 500):
+        query = sa.select(
+            captures.c.record_id, captures.c.fetched_at, captures.c.site, captures.c.url
+        ).where(captures.c.record_id.in_(chunk))
+        for record_id, fetched_at, site, url in conn.execute(query):
+            yield capture_hashes[record_id], fetched_at, site, url
+
+
+def _widenings(sightings: Iterable[tuple[str, datetime, str | None, str]]) -> list[dict]:
+    """One parameter set per article: its earliest sighting (with site/url) and latest time."""
+    spans: dict[str, dict[str, Any]] = {}
+    for content_hash, fetched_at, site, url in sightings:
+        span = spans.get(content_hash)
+        if span is None:
+            spans[content_hash] = {
+                "b_hash": content_hash, "b_first": fetched_at, "b_site": site, "b_url": url,
+                "b_last": fetched_at,
+            }
+            continue
+        if fetched_at < span["b_first"]:
+            span.update(b_first=fetched_at, b_site=site, b_url=url)
+        if fetched_at > span["b_last"]:
+            span["b_last"] = fetched_at
+    return list(spans.values())
+
+
+def _chunks(items: list, size: int) -> Iterator[list]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _select(table: sa.Table, names: tuple[str, ...]) -> sa.Select:
+    return sa.select(*(table.c[name] for name in names))
+
+
+class _Statements:
+    """The per-dialect upsert statements, compiled once per Index."""
+
+    def __init__(self, dialect_name: str) -> None:
+        if dialect_name == "postgresql":
+            insert = postgresql.insert
+        elif dialect_name == "sqlite":
+            insert = sqlite.insert
+        else:
+            raise ValueError(f"unsupported database dialect {dialect_name!r}")
+
+        self.crawls = insert(crawls).on_conflict_do_nothing(index_elements=["crawl_id"])
+        self.finish_crawl = (
+            sa.update(crawls)
+            .where(crawls.c.crawl_id == sa.bindparam("b_crawl_id"))
+            .values(finished_at=sa.bindparam("b_finished_at"), stats=sa.bindparam("b_stats"))
+        )
+
+        a = articles
+        stmt = insert(a)
+        new = stmt.excluded
+        earlier = new.first_seen < a.c.first_seen
+        later = new.last_seen > a.c.last_seen
+        self.articles = stmt.on_conflict_do_update(
+            index_elements=["content_hash"],
+            set_={
+                "first_seen": sa.case((earlier, new.first_seen), else_=a.c.first_seen),
+                "first_site": sa.case((earlier, new.first_site), else_=a.c.first_site),
+                "first_url": sa.case((earlier, new.first_url), else_=a.c.first_url),
+                "last_seen": sa.case((later, new.last_seen), else_=a.c.last_seen),
+            },
+            where=sa.or_(earlier, later),
+        )
+
+        stmt = insert(captures)
+        self.captures = stmt.on_conflict_do_update(
+            index_elements=["record_id"],
+            set_={"content_hash": stmt.excluded.content_hash},
+            where=sa.and_(
+                captures.c.content_hash.is_(None), stmt.excluded.content_hash.is_not(None)
+            ),
+        )
+        self.set_capture_hash = (
+            sa.update(captures)
+            .where(captures.c.record_id == sa.bindparam("b_record_id"))
+            .values(content_hash=sa.bindparam("b_hash"))
+        )
+
+        first = sa.bindparam("b_first", type_=UTCDateTime())
+        last = sa.bindparam("b_last", type_=UTCDateTime())
+        earlier = a.c.first_seen > first
+        later = a.c.last_seen < last
+        self.widen_article = (
+            sa.update(a)
+            .where(a.c.content_hash == sa.bindparam("b_hash"), sa.or_(earlier, later))
+            .values(
+                first_seen=sa.case((earlier, first), else_=a.c.first_seen),
+                first_site=sa.case((earlier, sa.bindparam("b_site")), else_=a.c.first_site),
+                first_url=sa.case((earlier, sa.bindparam("b_url")), else_=a.c.first_url),
+                last_seen=sa.case((later, last), else_=a.c.last_seen),
+            )
+        )
+
+        self.derived = insert(derived_records).on_conflict_do_nothing(
+            index_elements=["record_id"]
+        )
+        self.topics = insert(topics).on_conflict_do_nothing(index_elements=["query"])
+
+        stmt = insert(topic_matches)
+        better = stmt.excluded.score > topic_matches.c.score
+        self.topic_matches = stmt.on_conflict_do_update(
+            index_elements=["topic_id", "content_hash"],
+            set_={"score": stmt.excluded.score, "crawl_id": stmt.excluded.crawl_id},
+            where=better,
+        )
+
+
+# --- whole-database comparison ---
+
+_NOT_DUMPED = {"id", "search_vector"}
+
+
+def dump_tables(engine: Engine) -> dict[str, list[dict[str, Any]]]:
+    """Every index table as a sorted list of row dicts, without surrogate ids.
+
+    ``topic_matches`` names its topic by ``query`` instead of ``topic_id``.
+    Full-text internals and Alembic's version table are left out. Two
+    databases with equal dumps hold the same data (e.g. live vs reindexed).
+    """
+    dump: dict[str, list[dict[str, Any]]] = {}
+    with connect(engine) as conn:
+        for table in metadata.sorted_tables:
+            if table is topic_matches:
+                query = sa.select(
+                    topics.c.query,
+                    topic_matches.c.content_hash,
+                    topic_matches.c.score,
+                    topic_matches.c.crawl_id,
+                ).join(topics, topics.c.id == topic_matches.c.topic_id)
+            else:
+                query = sa.select(*(c for c in table.c if c.name not in _NOT_DUMPED))
+            rows = [dict(row) for row in conn.execute(query).mappings()]
+            rows.sort(key=_sort_key)
+            dump[table.name] = rows
+    return dict(sorted(dump.items()))
+
+
+def _sort_key(row: dict[str, Any]) -> str:
+    return json.dumps(row, sort_keys=True, default=str)

@@ -1,0 +1,73 @@
+"""Alembic environment for the archive index, driven from code (see archive.db.engine.upgrade).
+
+The caller passes an open connection in ``config.attributes["connection"]``;
+the alembic command line works too when ``sqlalchemy.url`` is set
+(``alembic -x`` is not needed). SQLite uses batch mode ("move and copy").
+
+Full-text objects are engine-specific and live only in the migrations, so
+autogenerate ignores them: the SQLite FTS5 table ``articles_fts`` (and its
+shadow tables) and the PostgreSQL column ``articles.search_vector`` with its
+GIN index. Note for future migrations: a SQLite batch operation that
+recreates ``articles`` drops the FTS triggers; recreate them afterwards.
+"""
+
+from alembic import context
+
+from archive.db.models import FTS_TABLE_NAME, metadata
+
+config = context.config
+
+_IGNORED_INDEXES = {"ix_articles_search_vector"}
+
+
+def include_object(obj, name, type_, reflected, compare_to):
+    if type_ == "table" and name.startswith(FTS_TABLE_NAME):
+        return False
+    if type_ == "column" and name == "search_vector":
+        return False
+    if type_ == "index" and name in _IGNORED_INDEXES:
+        return False
+    return True
+
+
+def _configure(**kwargs) -> None:
+    context.configure(
+        target_metadata=metadata,
+        include_object=include_object,
+        compare_type=True,
+        **kwargs,
+    )
+
+
+def run_migrations_offline() -> None:
+    url = config.get_main_option("sqlalchemy.url")
+    _configure(url=url, literal_binds=True, render_as_batch=url.startswith("sqlite"))
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+def _run(connection) -> None:
+    _configure(connection=connection, render_as_batch=connection.dialect.name == "sqlite")
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+def run_migrations_online() -> None:
+    connection = config.attributes.get("connection")
+    if connection is not None:
+        _run(connection)
+        return
+    from archive.db.engine import connect, make_engine
+
+    engine = make_engine(config.get_main_option("sqlalchemy.url"))
+    try:
+        with connect(engine, begin=True) as connection:
+            _run(connection)
+    finally:
+        engine.dispose()
+
+
+if context.is_offline_mode():
+    run_migrations_offline()
+else:
+    run_migrations_online()

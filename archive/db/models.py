@@ -1,0 +1,234 @@
+"""SQLAlchemy 2.0 typed models of the archive index (SQLite and PostgreSQL).
+
+The WARC files are the source of truth; these tables only point into them.
+Full-text search lives outside the models because it differs per engine and
+is created by the migrations: the SQLite FTS5 table ``articles_fts`` and the
+PostgreSQL generated column ``articles.search_vector`` (see ``fts_table`` and
+``search_vector``).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timezone
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import JSONB, TSVECTOR
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class UTCDateTime(sa.types.TypeDecorator):
+    """A timestamp that is always a tz-aware UTC ``datetime`` in Python.
+
+    PostgreSQL stores ``timestamptz``. SQLite stores naive UTC text with
+    microseconds (``YYYY-MM-DD HH:MM:SS.ffffff``), which sorts and compares
+    correctly as text. Naive values are taken to be UTC; a ``date`` becomes
+    midnight UTC.
+    """
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: sa.Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if not isinstance(value, datetime):
+            if isinstance(value, date):
+                value = datetime.combine(value, time(0))
+            else:
+                raise TypeError(f"expected a datetime, got {type(value).__name__}: {value!r}")
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=timezone.utc)
+        else:
+            value = value.astimezone(timezone.utc)
+        if dialect.name == "sqlite":
+            return value.replace(tzinfo=None)
+        return value
+
+    def process_result_value(self, value: Any, dialect: sa.Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=timezone.utc)
+        return value.astimezone(timezone.utc)
+
+
+def _json() -> sa.types.TypeEngine:
+    """JSON on SQLite (text), JSONB on PostgreSQL; Python None is SQL NULL."""
+    return sa.JSON(none_as_null=True).with_variant(JSONB(none_as_null=True), "postgresql")
+
+
+JSONType = _json()
+
+
+class Base(DeclarativeBase):
+    metadata = metadata
+    type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSONType, list[Any]: JSONType}
+
+
+class Crawl(Base):
+    """One crawl run."""
+
+    __tablename__ = "crawls"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    crawl_id: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    spider: Mapped[str] = mapped_column(sa.String(200))
+    topic: Mapped[str] = mapped_column(sa.Text)
+    sites: Mapped[list[Any]] = mapped_column(JSONType)
+    settings_digest: Mapped[str] = mapped_column(sa.String(128))
+    started_at: Mapped[datetime]
+    finished_at: Mapped[datetime | None]
+    stats: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
+
+
+class Article(Base):
+    """One clean text, keyed by the SHA-256 of its normalised form."""
+
+    __tablename__ = "articles"
+
+    # An integer primary key: the rowid that the SQLite FTS5 external-content table uses.
+    id: Mapped[int] = mapped_column(primary_key=True)
+    content_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    title: Mapped[str | None] = mapped_column(sa.Text)
+    authors: Mapped[list[Any]] = mapped_column(JSONType)
+    published: Mapped[datetime | None] = mapped_column(index=True)
+    language: Mapped[str | None] = mapped_column(sa.String(35))
+    text: Mapped[str] = mapped_column(sa.Text)
+    canonical_url: Mapped[str | None] = mapped_column(sa.Text)
+    site_name: Mapped[str | None] = mapped_column(sa.Text)
+    description: Mapped[str | None] = mapped_column(sa.Text)
+    tags: Mapped[list[Any]] = mapped_column(JSONType)
+    first_seen: Mapped[datetime]
+    last_seen: Mapped[datetime]
+    first_site: Mapped[str | None] = mapped_column(sa.Text, index=True)
+    first_url: Mapped[str | None] = mapped_column(sa.Text)
+
+
+class Capture(Base):
+    """One archived HTTP response (or revisit) and where its record sits in the WARCs."""
+
+    __tablename__ = "captures"
+    __table_args__ = (
+        sa.CheckConstraint("record_type IN ('response', 'revisit')", name="record_type"),
+        # Lookups by canonical URL and the latest capture per canonical URL (capture_states).
+        sa.Index("ix_captures_canonical_url_fetched_at", "canonical_url", "fetched_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    record_id: Mapped[str] = mapped_column(sa.String(100), unique=True)
+    record_type: Mapped[str] = mapped_column(sa.String(16))
+    url: Mapped[str] = mapped_column(sa.Text, index=True)
+    canonical_url: Mapped[str] = mapped_column(sa.Text)
+    site: Mapped[str | None] = mapped_column(sa.Text)
+    fetched_at: Mapped[datetime] = mapped_column(index=True)
+    status: Mapped[int | None]
+    content_type: Mapped[str | None] = mapped_column(sa.Text)
+    warc_filename: Mapped[str] = mapped_column(sa.Text)
+    warc_offset: Mapped[int] = mapped_column(sa.BigInteger)
+    warc_length: Mapped[int] = mapped_column(sa.BigInteger)
+    payload_digest: Mapped[str | None] = mapped_column(sa.String(100))
+    block_digest: Mapped[str | None] = mapped_column(sa.String(100))
+    etag: Mapped[str | None] = mapped_column(sa.Text)
+    last_modified: Mapped[str | None] = mapped_column(sa.Text)
+    ip_address: Mapped[str | None] = mapped_column(sa.String(64))
+    crawl_id: Mapped[str | None] = mapped_column(sa.ForeignKey("crawls.crawl_id"))
+    content_hash: Mapped[str | None] = mapped_column(
+        sa.ForeignKey("articles.content_hash"), index=True
+    )
+    refers_to_record_id: Mapped[str | None] = mapped_column(sa.String(100))
+
+
+class DerivedRecord(Base):
+    """A conversion (clean text) or metadata record written for a capture."""
+
+    __tablename__ = "derived_records"
+    __table_args__ = (sa.CheckConstraint("kind IN ('conversion', 'metadata')", name="kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    record_id: Mapped[str] = mapped_column(sa.String(100), unique=True)
+    capture_record_id: Mapped[str] = mapped_column(
+        sa.ForeignKey("captures.record_id"), index=True
+    )
+    kind: Mapped[str] = mapped_column(sa.String(16))
+    warc_filename: Mapped[str] = mapped_column(sa.Text)
+    warc_offset: Mapped[int] = mapped_column(sa.BigInteger)
+    warc_length: Mapped[int] = mapped_column(sa.BigInteger)
+
+
+class Topic(Base):
+    """A topic query; created on demand by its text."""
+
+    __tablename__ = "topics"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    query: Mapped[str] = mapped_column(sa.Text, unique=True)
+
+
+class TopicMatch(Base):
+    """An article that matched a topic, with the best score seen."""
+
+    __tablename__ = "topic_matches"
+    __table_args__ = (sa.UniqueConstraint("topic_id", "content_hash"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    topic_id: Mapped[int] = mapped_column(sa.ForeignKey("topics.id"), index=True)
+    content_hash: Mapped[str] = mapped_column(sa.ForeignKey("articles.content_hash"), index=True)
+    score: Mapped[float] = mapped_column(sa.Float)
+    crawl_id: Mapped[str | None] = mapped_column(sa.ForeignKey("crawls.crawl_id"))
+
+
+class SiteSegment(Base):
+    """A text segment seen on a site's pages (boilerplate learner)."""
+
+    __tablename__ = "site_segments"
+
+    site: Mapped[str] = mapped_column(sa.Text, primary_key=True)
+    segment_hash: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    segment: Mapped[str] = mapped_column(sa.Text)
+    page_count: Mapped[int]
+    first_seen: Mapped[datetime]
+    last_seen: Mapped[datetime]
+
+
+class SitePage(Base):
+    """How many pages of a site the boilerplate learner has seen."""
+
+    __tablename__ = "site_pages"
+
+    site: Mapped[str] = mapped_column(sa.Text, primary_key=True)
+    pages: Mapped[int]
+
+
+# --- Full-text search objects created by the migrations (not part of `metadata`) ---
+
+FTS_TABLE_NAME = "articles_fts"
+FTS_TOKENIZER = "porter unicode61 remove_diacritics 2"
+
+#: SQLite: ``SELECT rowid FROM articles_fts WHERE articles_fts MATCH :q`` (rowid = articles.id).
+fts_table = sa.table(
+    FTS_TABLE_NAME, sa.column("rowid", sa.Integer), sa.column("title"), sa.column("text")
+)
+
+#: PostgreSQL: ``search_vector.op('@@')(sa.func.websearch_to_tsquery('english', q))`` in a
+#: query that selects from ``articles`` (unaliased).
+search_vector = sa.literal_column("articles.search_vector", TSVECTOR)
+
+crawls = Crawl.__table__
+captures = Capture.__table__
+derived_records = DerivedRecord.__table__
+articles = Article.__table__
+topics = Topic.__table__
+topic_matches = TopicMatch.__table__
+site_segments = SiteSegment.__table__
+site_pages = SitePage.__table__

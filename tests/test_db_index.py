@@ -1,0 +1,462 @@
+"""The batched index on SQLite and PostgreSQL: idempotent upserts, article and topic
+semantics, lookups, capture states, site segments and whole-database dumps."""
+
+import dataclasses
+from datetime import datetime, timedelta, timezone
+
+import pytest
+import sqlalchemy as sa
+
+from archive.db.engine import make_engine, upgrade
+from archive.db.index import (
+    ArticleRow,
+    CaptureRow,
+    CrawlRow,
+    DerivedRecordRow,
+    Index,
+    TopicMatchRow,
+    dump_tables,
+)
+from archive.db.models import metadata
+from archive.db.segments import load_site_segments, save_site_segments
+
+T0 = datetime(2024, 5, 1, 8, 0, 0, 250000, tzinfo=timezone.utc)
+HOUR = timedelta(hours=1)
+
+
+@pytest.fixture
+def engine(db_url):
+    engine = make_engine(db_url)
+    upgrade(engine)
+    yield engine
+    engine.dispose()
+
+
+def digest(n: int) -> str:
+    return f"{n:064x}"
+
+
+def crawl(crawl_id: str = "c" * 32) -> CrawlRow:
+    return CrawlRow(
+        crawl_id=crawl_id, spider="topic", topic="climate",
+        sites=[{"name": "Example", "url": "https://example.com/"}],
+        settings_digest="abc", started_at=T0,
+    )
+
+
+def capture(n: int, *, at: datetime = T0, url: str | None = None, **fields) -> CaptureRow:
+    url = url or f"https://example.com/news/{n}"
+    values = dict(
+        record_id=f"<urn:uuid:{n:08d}-0000-0000-0000-000000000000>", record_type="response",
+        url=url, canonical_url=url, site="Example", fetched_at=at, status=200,
+        content_type="text/html; charset=utf-8", warc_filename="archive-1.warc.gz",
+        warc_offset=n * 1000, warc_length=900, payload_digest=f"sha1:P{n}",
+        block_digest=f"sha1:B{n}", etag=f'"e{n}"', last_modified=None, ip_address="127.0.0.1",
+        crawl_id="c" * 32,
+    )
+    values.update(fields)
+    return CaptureRow(**values)
+
+
+def article(n: int, *, at: datetime = T0, site: str = "Example", url: str | None = None,
+            **fields) -> ArticleRow:
+    values = dict(
+        content_hash=digest(n), title=f"Title {n}", authors=["Ann Author"],
+        published=T0 - timedelta(days=1), language="en", text=f"Body text of article {n}.",
+        canonical_url=f"https://example.com/news/{n}", site_name="Example",
+        description="desc", tags=["a", "b"], first_seen=at, last_seen=at, first_site=site,
+        first_url=url or f"https://example.com/news/{n}",
+    )
+    values.update(fields)
+    return ArticleRow(**values)
+
+
+def derived(n: int, kind: str = "conversion") -> DerivedRecordRow:
+    return DerivedRecordRow(
+        record_id=f"<urn:uuid:{n:08d}-{kind[:4]}>",
+        capture_record_id=capture(n).record_id, kind=kind,
+        warc_filename="archive-1.warc.gz", warc_offset=n * 1000 + 900, warc_length=100,
+    )
+
+
+def add_batch(index: Index, count: int) -> None:
+    index.add_crawl(crawl())
+    for n in range(count):
+        index.add_article(article(n))
+        index.add_capture(capture(n, content_hash=digest(n)))
+        index.add_derived(derived(n, "conversion"))
+        index.add_derived(derived(n, "metadata"))
+        index.add_topic_match(TopicMatchRow(query="climate", content_hash=digest(n), score=0.5))
+    index.flush()
+
+
+def counts(engine) -> dict[str, int]:
+    with engine.connect() as conn:
+        return {
+            name: conn.execute(sa.select(sa.func.count()).select_from(table)).scalar_one()
+            for name, table in metadata.tables.items()
+        }
+
+
+def test_batched_inserts_are_idempotent(engine):
+    index = Index(engine, batch_size=7)  # flushes mid-batch too
+    add_batch(index, 25)
+    first = counts(engine)
+    assert first["captures"] == 25
+    assert first["articles"] == 25
+    assert first["derived_records"] == 50
+    assert first["topics"] == 1
+    assert first["topic_matches"] == 25
+    assert first["crawls"] == 1
+    before = dump_tables(engine)
+
+    add_batch(index, 25)
+    add_batch(Index(engine, batch_size=1000), 25)  # a fresh index (no topic cache) too
+
+    assert counts(engine) == first
+    assert dump_tables(engine) == before
+
+
+def test_buffer_is_written_only_on_flush_or_full_batch(engine):
+    index = Index(engine, batch_size=3)
+    index.add_crawl(crawl())
+    index.add_article(article(1))
+    assert index.pending() == 2
+    assert counts(engine)["articles"] == 0
+    index.add_capture(capture(1))  # third row: the batch is full
+    assert index.pending() == 0
+    assert counts(engine)["captures"] == 1
+
+
+def test_close_and_context_manager_flush(engine):
+    with Index(engine) as index:
+        index.add_crawl(crawl())
+    assert counts(engine)["crawls"] == 1
+    index = Index(engine)
+    index.add_crawl(crawl("d" * 32))
+    index.close()
+    assert counts(engine)["crawls"] == 2
+
+
+def test_failed_flush_keeps_the_buffer(engine):
+    index = Index(engine)
+    index.add_capture(capture(1, crawl_id="no-such-crawl"))  # foreign key violation
+    with pytest.raises(sa.exc.IntegrityError):
+        index.flush()
+    assert index.pending() == 1
+    index.add_crawl(crawl("no-such-crawl"))
+    index.flush()
+    assert index.capture(capture(1).record_id).crawl_id == "no-such-crawl"
+
+
+def test_article_first_and_last_seen(engine):
+    index = Index(engine)
+    # Seen in the middle first, then later elsewhere, then earlier on another site.
+    index.add_article(article(1, at=T0 + HOUR, site="Middle", url="https://m/1"))
+    index.flush()
+    index.add_article(article(1, at=T0 + 5 * HOUR, site="Late", url="https://l/1",
+                              title="A later title"))
+    index.flush()
+    index.add_article(article(1, at=T0, site="Early", url="https://e/1"))
+    # Two sightings in one batch are merged before the upsert.
+    index.add_article(article(1, at=T0 + 2 * HOUR, site="Other", url="https://o/1"))
+
+    row = index.article(digest(1))
+    assert row.first_seen == T0
+    assert row.last_seen == T0 + 5 * HOUR
+    assert (row.first_site, row.first_url) == ("Early", "https://e/1")
+    assert row.title == "Title 1"  # the stored fields of the first insert stay
+    assert counts(engine)["articles"] == 1
+
+
+def test_capture_with_content_hash_widens_article_span(engine):
+    index = Index(engine)
+    index.add_crawl(crawl())
+    index.add_article(article(1, at=T0 + HOUR))
+    index.flush()
+
+    index.add_capture(capture(2, at=T0 + 3 * HOUR, url="https://syndicated.example/x",
+                              site="Syndicator", content_hash=digest(1)))
+    index.flush()
+    row = index.article(digest(1))
+    assert (row.first_seen, row.last_seen) == (T0 + HOUR, T0 + 3 * HOUR)
+
+    # A capture indexed first, its article hash set afterwards (the live crawl order),
+    # in a later batch than the capture itself.
+    index.add_capture(capture(3, at=T0, url="https://early.example/y", site="Early"))
+    index.flush()
+    index.set_capture_content_hash(capture(3).record_id, digest(1))
+    index.flush()
+    row = index.article(digest(1))
+    assert (row.first_seen, row.last_seen) == (T0, T0 + 3 * HOUR)
+    assert (row.first_site, row.first_url) == ("Early", "https://early.example/y")
+    assert index.capture(capture(3).record_id).content_hash == digest(1)
+
+    # ... and within the same batch.
+    index.add_capture(capture(4, at=T0 + 9 * HOUR))
+    index.set_capture_content_hash(capture(4).record_id, digest(1))
+    index.flush()
+    assert index.article(digest(1)).last_seen == T0 + 9 * HOUR
+
+
+def test_readding_a_capture_fills_a_missing_content_hash_only(engine):
+    index = Index(engine)
+    index.add_crawl(crawl())
+    index.add_article(article(1))
+    index.add_article(article(2))
+    index.add_capture(capture(1))
+    index.flush()
+    index.add_capture(capture(1, content_hash=digest(1)))
+    index.flush()
+    assert index.capture(capture(1).record_id).content_hash == digest(1)
+    index.add_capture(capture(1, content_hash=digest(2)))
+    index.add_capture(capture(1, status=500))
+    index.flush()
+    stored = index.capture(capture(1).record_id)
+    assert stored.content_hash == digest(1)
+    assert stored.status == 200
+
+
+def test_topic_match_keeps_max_score(engine):
+    index = Index(engine)
+    index.add_crawl(crawl("a" * 32))
+    index.add_crawl(crawl("b" * 32))
+    index.add_article(article(1))
+    index.add_topic_match(TopicMatchRow(query="climate", content_hash=digest(1), score=0.4,
+                                        crawl_id="a" * 32))
+    index.add_topic_match(TopicMatchRow(query="climate", content_hash=digest(1), score=0.6,
+                                        crawl_id="b" * 32))
+    index.add_topic_match(TopicMatchRow(query="climate", content_hash=digest(1), score=0.5))
+    index.add_topic_match(TopicMatchRow(query="energy", content_hash=digest(1), score=0.2))
+    index.flush()
+    index.add_topic_match(TopicMatchRow(query="climate", content_hash=digest(1), score=0.3))
+    index.add_topic_match(TopicMatchRow(query="energy", content_hash=digest(1), score=0.9,
+                                        crawl_id="a" * 32))
+    index.flush()
+
+    assert index.topic_matches(digest(1)) == [
+        TopicMatchRow(query="energy", content_hash=digest(1), score=0.9, crawl_id="a" * 32),
+        TopicMatchRow(query="climate", content_hash=digest(1), score=0.6, crawl_id="b" * 32),
+    ]
+    assert counts(engine)["topics"] == 2
+    assert counts(engine)["topic_matches"] == 2
+
+
+def test_topics_created_by_another_index(engine):
+    Index(engine).add_crawl(crawl())
+    first, second = Index(engine), Index(engine)
+    first.add_article(article(1))
+    first.add_topic_match(TopicMatchRow(query="shared", content_hash=digest(1), score=0.1))
+    first.flush()
+    second.add_topic_match(TopicMatchRow(query="shared", content_hash=digest(1), score=0.2))
+    second.flush()
+    assert [m.score for m in first.topic_matches(digest(1))] == [0.2]
+
+
+def test_finish_crawl(engine):
+    index = Index(engine)
+    index.add_crawl(crawl())
+    index.finish_crawl("c" * 32, T0 + HOUR, {"pages": 3, "errors": {"timeout": 1}})
+    row = index.crawl("c" * 32)
+    assert row.finished_at == T0 + HOUR
+    assert row.stats == {"pages": 3, "errors": {"timeout": 1}}
+    assert row.sites == crawl().sites
+    assert index.crawl("nope") is None
+
+
+def test_lookups_return_plain_rows(engine):
+    index = Index(engine)
+    index.add_crawl(crawl())
+    index.add_article(article(1))
+    url = "https://example.com/news/1?utm_source=x"
+    canonical = "https://example.com/news/1"
+    index.add_capture(capture(1, at=T0, url=url, canonical_url=canonical,
+                              content_hash=digest(1)))
+    index.add_capture(capture(2, at=T0 + HOUR, url=canonical, content_hash=digest(1)))
+    index.add_capture(capture(3, at=T0 + 2 * HOUR, url=canonical, record_type="revisit",
+                              refers_to_record_id=capture(2).record_id, content_hash=digest(1),
+                              status=304))
+    index.add_capture(capture(4, at=T0 + 3 * HOUR, url="https://example.com/other"))
+    index.add_derived(derived(1))
+    # no flush: lookups read through the buffer
+
+    got = index.article(digest(1))
+    assert isinstance(got, ArticleRow)
+    # its captures (up to T0 + 2h) widened last_seen
+    assert got == dataclasses.replace(article(1), last_seen=T0 + 2 * HOUR)
+    assert index.article(digest(99)) is None
+
+    assert index.capture(capture(1).record_id) == capture(
+        1, url=url, canonical_url=canonical, content_hash=digest(1)
+    )
+    assert index.capture("<urn:uuid:nope>") is None
+
+    latest = index.latest_capture(canonical)
+    assert latest.record_id == capture(3).record_id and latest.record_type == "revisit"
+    assert index.latest_capture(url).record_id == capture(1).record_id
+    assert index.latest_capture("https://example.com/missing") is None
+
+    assert [c.record_id for c in index.captures_for_url(canonical)] == [
+        capture(n).record_id for n in (1, 2, 3)
+    ]
+    assert [c.record_id for c in index.captures_for_hash(digest(1))] == [
+        capture(n).record_id for n in (1, 2, 3)
+    ]
+    assert [c.record_id for c in index.iter_captures()] == [
+        capture(n).record_id for n in (1, 2, 3, 4)
+    ]
+    assert list(index.iter_derived()) == [derived(1)]
+    assert all(type(c) is CaptureRow for c in index.iter_captures())
+
+
+def test_capture_states_latest_per_canonical_url(engine):
+    index = Index(engine, batch_size=2000)
+    index.add_crawl(crawl())
+    expected = {}
+    for n in range(300):
+        canonical = f"https://example.com/page/{n % 100}"
+        row = capture(n, at=T0 + (n // 100) * HOUR, url=canonical + f"?v={n}",
+                      canonical_url=canonical)
+        index.add_capture(row)
+        expected[canonical] = row
+    # A tie on fetched_at goes to the capture indexed last.
+    tie = capture(1000, at=expected["https://example.com/page/5"].fetched_at,
+                  url="https://example.com/page/5", etag='"tie"')
+    index.add_capture(tie)
+    expected[tie.canonical_url] = tie
+
+    states = {row.canonical_url: row for row in index.capture_states()}
+    assert states == expected
+
+
+def test_capture_states_streams_many_rows(engine):
+    index = Index(engine, batch_size=5000)
+    index.add_crawl(crawl())
+    for n in range(5000):
+        index.add_capture(capture(n, at=T0 + timedelta(seconds=n),
+                                  canonical_url=f"https://example.com/u/{n % 2500}"))
+    states = list(index.capture_states())
+    assert len(states) == 2500
+    assert all(s.fetched_at >= T0 + timedelta(seconds=2500) for s in states)
+
+
+def test_dump_tables_ignores_ids_and_names_topics(engine, tmp_path):
+    index = Index(engine)
+    add_batch(index, 5)
+    save_site_segments(engine, "Example", 1, {"s1": ("Share this", 1, T0)})
+    dump = dump_tables(engine)
+
+    assert set(dump) == set(metadata.tables)
+    assert all("id" not in row for rows in dump.values() for row in rows)
+    assert "topic_id" not in dump["topic_matches"][0]
+    assert dump["topic_matches"][0]["query"] == "climate"
+    assert "search_vector" not in dump["articles"][0]
+
+    # The same rows added in another order to another database dump equally.
+    other = make_engine(f"sqlite:///{tmp_path / 'other' / 'archive.sqlite'}")
+    upgrade(other)
+    try:
+        reverse = Index(other)
+        reverse.add_crawl(crawl())
+        for n in reversed(range(5)):
+            reverse.add_article(article(n))
+            reverse.add_topic_match(TopicMatchRow(query="climate", content_hash=digest(n),
+                                                  score=0.5))
+            reverse.add_capture(capture(n, content_hash=digest(n)))
+            reverse.add_derived(derived(n, "metadata"))
+            reverse.add_derived(derived(n, "conversion"))
+        reverse.flush()
+        save_site_segments(other, "Example", 1, {"s1": ("Share this", 1, T0)})
+        assert dump_tables(other) == dump
+
+        reverse.add_article(article(9))
+        reverse.flush()
+        assert dump_tables(other) != dump
+    finally:
+        other.dispose()
+
+
+def test_site_segments_accumulate(engine):
+    assert load_site_segments(engine, "Example") == (0, {})
+    save_site_segments(engine, "Example", 2, {
+        "h1": ("Share this article", 2, T0),
+        "h2": ("Read more:", 1, T0),
+    })
+    save_site_segments(engine, "Example", 3, {
+        "h1": ("Share this article", 3, T0 + HOUR),
+        "h3": ("Subscribe", 1, T0 + HOUR),
+    })
+    save_site_segments(engine, "Other", 1, {"h1": ("Share this article", 1, T0)})
+    save_site_segments(engine, "Example", 0, {})
+
+    pages, segments = load_site_segments(engine, "Example")
+    assert pages == 5
+    assert segments == {
+        "h1": ("Share this article", 5),
+        "h2": ("Read more:", 1),
+        "h3": ("Subscribe", 1),
+    }
+    seen = {
+        row["segment_hash"]: (row["first_seen"], row["last_seen"])
+        for row in dump_tables(engine)["site_segments"]
+        if row["site"] == "Example"
+    }
+    assert seen["h1"] == (T0, T0 + HOUR)
+    assert load_site_segments(engine, "Other") == (1, {"h1": ("Share this article", 1)})
+
+
+def test_rows_are_plain_frozen_dataclasses():
+    row = capture(1)
+    assert dataclasses.is_dataclass(row)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        row.url = "x"  # type: ignore[misc]
+    assert "id" not in {f.name for f in dataclasses.fields(ArticleRow)}
+    assert dataclasses.replace(row, status=404).status == 404
+
+
+def test_batch_size_must_be_positive(sqlite_url):
+    with pytest.raises(ValueError):
+        Index(make_engine(sqlite_url), batch_size=0)
+
+
+def test_nul_characters_do_not_break_a_batch(engine):
+    index = Index(engine)
+    index.add_crawl(dataclasses.replace(crawl(), sites=[{"name": "N\x00ul"}]))
+    index.add_article(article(1, title="Ti\x00tle", authors=["A\x00"], text="te\x00xt"))
+    index.add_capture(capture(1, etag='"\x00"', content_hash=digest(1)))
+    index.flush()
+    stored = index.article(digest(1))
+    if engine.dialect.name == "postgresql":  # cannot store NUL: replaced
+        assert (stored.title, stored.authors, stored.text) == ("Ti\ufffdtle", ["A\ufffd"],
+                                                               "te\ufffdxt")
+        assert index.capture(capture(1).record_id).etag == '"\ufffd"'
+    else:
+        assert (stored.title, stored.authors, stored.text) == ("Ti\x00tle", ["A\x00"], "te\x00xt")
+
+
+def test_site_segment_with_nul_is_stored(engine):
+    save_site_segments(engine, "Example", 1, {"h": ("Foot\x00er", 1, T0)})
+    pages, segments = load_site_segments(engine, "Example")
+    assert pages == 1 and segments["h"][1] == 1
+
+
+def test_concurrent_writers(engine):
+    """Several indexes (threads here; processes behave alike) writing at once all succeed."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with Index(engine) as setup:
+        setup.add_crawl(crawl())
+
+    def write(worker: int) -> None:
+        index = Index(engine, batch_size=50)
+        for n in range(worker * 1000, worker * 1000 + 200):
+            index.add_article(article(n))
+            index.add_capture(capture(n, content_hash=digest(n)))
+            index.add_topic_match(TopicMatchRow(query="shared", content_hash=digest(n),
+                                                score=0.5))
+        index.close()
+
+    with ThreadPoolExecutor(4) as pool:
+        list(pool.map(write, range(4)))
+    assert counts(engine)["captures"] == 800
+    assert counts(engine)["topics"] == 1
