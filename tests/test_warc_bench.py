@@ -1,0 +1,31 @@
+"""bench/bench_warc.py stays importable and runnable (a tiny run, not a measurement)."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+
+from archive.warc import iter_records
+
+BENCH = Path(__file__).resolve().parent.parent / "bench" / "bench_warc.py"
+
+
+def load_bench():
+    spec = importlib.util.spec_from_file_location("bench_warc", BENCH)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up while it loads
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_bench_runs_small(tmp_path):
+    bench = load_bench()
+    pages = bench.make_pages(count=3, size=20_000)
+    assert len(set(pages)) == 3 and all(19_000 < len(p) < 21_000 for p in pages)
+    result = bench.run(tmp_path, responses=12, pages=pages)
+    assert result.responses == 12 and result.records == 24 and result.files == 1
+    assert result.records_per_s > 0 and result.mb_per_s > 0
+    assert set(result.as_dict()) >= {"records_per_s", "mb_per_s", "compression_ratio"}
+    (path,) = tmp_path.glob("*.warc.gz")
+    assert sum(r.rec_type == "response" for r in iter_records(path)) == 12
