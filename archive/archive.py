@@ -49,6 +49,7 @@ class Archive:
         user_agent: str = "",
         robots: str = "obey",
         index_batch_size: int = 500,
+        index_background: bool = True,
     ) -> None:
         self.directory = directory
         self.database_url = database_url
@@ -58,7 +59,9 @@ class Archive:
         self.operator = operator
         self.user_agent = user_agent
         self.robots = robots
-        self.index = Index(engine, batch_size=index_batch_size)
+        # Full batches are written by a background thread so that a crawl never
+        # waits for the database; lookups and close() wait for it to catch up.
+        self.index = Index(engine, batch_size=index_batch_size, background=index_background)
 
     @classmethod
     def open(
@@ -113,8 +116,7 @@ class Archive:
     ) -> "CrawlSession":
         """Begin writing: recovers WARC files a crashed writer left open, then
         opens a new rolling WARC file whose warcinfo names this crawl."""
-        for path, dropped in recover(self.directory):
-            logger.warning("recovered %s: dropped %d bytes of an incomplete record", path, dropped)
+        recover(self.directory)  # logs what it truncated
         crawl_id = uuid.uuid4().hex
         warcinfo = {
             "operator": self.operator,

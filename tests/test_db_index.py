@@ -460,3 +460,48 @@ def test_concurrent_writers(engine):
         list(pool.map(write, range(4)))
     assert counts(engine)["captures"] == 800
     assert counts(engine)["topics"] == 1
+
+
+def _fill(index: Index, pages: int) -> None:
+    index.add_crawl(crawl())
+    for n in range(pages):
+        index.add_article(article(n))
+        index.add_capture(capture(n))
+        index.set_capture_content_hash(capture(n).record_id, digest(n))
+        index.add_derived(derived(n))
+        index.add_topic_match(TopicMatchRow(query="climate", content_hash=digest(n),
+                                            score=n / pages, crawl_id="c" * 32))
+
+
+def test_background_writer_gives_the_same_database(db_url, tmp_path):
+    """Batches written by the background thread end up exactly as synchronous ones."""
+    engine = make_engine(db_url)
+    upgrade(engine)
+    background = Index(engine, batch_size=7, background=True)
+    _fill(background, 60)
+    background.close()
+    assert background.pending() == 0
+    got = dump_tables(engine)
+    engine.dispose()
+
+    reference = make_engine(f"sqlite:///{tmp_path / 'sync.sqlite'}")
+    upgrade(reference)
+    sync = Index(reference, batch_size=7)
+    _fill(sync, 60)
+    sync.close()
+    assert got == dump_tables(reference)
+    assert len(got["captures"]) == 60 and all(r["content_hash"] for r in got["captures"])
+    reference.dispose()
+
+
+def test_background_failure_surfaces_and_is_retried(engine):
+    index = Index(engine, batch_size=2, background=True)
+    index.add_capture(capture(1, crawl_id="late-crawl"))  # foreign key violation
+    index.add_capture(capture(2, crawl_id="late-crawl"))  # fills the batch: handed over
+    with pytest.raises(sa.exc.IntegrityError):
+        index.flush()
+    assert index.pending() == 2  # nothing lost
+    index.add_crawl(crawl("late-crawl"))
+    index.flush()
+    assert index.capture(capture(2).record_id).crawl_id == "late-crawl"
+    index.close()

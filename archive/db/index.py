@@ -12,7 +12,9 @@ import dataclasses
 import json
 import logging
 import threading
+from collections import deque
 from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -143,6 +145,22 @@ def without_nul(value: Any) -> Any:
 
 # --- the index ---
 
+MAX_BACKLOG = 2  # full batches a background writer may be behind by
+
+
+@dataclass
+class _Buffer:
+    """Rows waiting to be written, merged by key (the last word wins per the upsert rules)."""
+
+    crawls: dict[str, CrawlRow] = field(default_factory=dict)
+    finished: dict[str, tuple[datetime, dict[str, Any] | None]] = field(default_factory=dict)
+    articles: dict[str, ArticleRow] = field(default_factory=dict)
+    captures: dict[str, CaptureRow] = field(default_factory=dict)
+    capture_hashes: dict[str, str] = field(default_factory=dict)
+    derived: dict[str, DerivedRecordRow] = field(default_factory=dict)
+    matches: dict[tuple[str, str], TopicMatchRow] = field(default_factory=dict)
+    pending: int = 0
+
 
 class Index:
     """Buffered writer and reader of the index tables.
@@ -165,12 +183,20 @@ class Index:
     PostgreSQL, NUL characters (which it cannot store) become U+FFFD.
     """
 
-    def __init__(self, engine: Engine, batch_size: int = 500) -> None:
+    def __init__(self, engine: Engine, batch_size: int = 500, *, background: bool = False) -> None:
         if batch_size < 1:
             raise ValueError("batch_size must be at least 1")
         self.engine = engine
         self.batch_size = batch_size
         self._lock = threading.RLock()
+        # Background mode: full batches are written by one worker thread, so the
+        # caller (a crawl's reactor thread) does not wait for the database. The
+        # drivers release the GIL while the database works (FTS5 tokenising,
+        # to_tsvector on the server), so that work overlaps with the caller's.
+        self._writer = (ThreadPoolExecutor(1, thread_name_prefix="index-writer")
+                        if background else None)
+        self._batches: deque[tuple] = deque()  # (batch, future | None), oldest first
+        self._replaying = False
         self._topic_ids: dict[str, int] = {}
         self._statements = _Statements(engine.dialect.name)
         self._clean = without_nul if engine.dialect.name == "postgresql" else _unchanged
@@ -180,23 +206,23 @@ class Index:
 
     def add_crawl(self, row: CrawlRow) -> None:
         with self._lock:
-            self._crawls.setdefault(row.crawl_id, row)
+            self._buf.crawls.setdefault(row.crawl_id, row)
             self._added()
 
     def finish_crawl(
         self, crawl_id: str, finished_at: datetime, stats: dict[str, Any] | None
     ) -> None:
         with self._lock:
-            self._finished[crawl_id] = (finished_at, stats)
+            self._buf.finished[crawl_id] = (finished_at, stats)
             self._added()
 
     def add_capture(self, row: CaptureRow) -> None:
         with self._lock:
-            pending = self._captures.get(row.record_id)
+            pending = self._buf.captures.get(row.record_id)
             if pending is None:
-                self._captures[row.record_id] = row
+                self._buf.captures[row.record_id] = row
             elif pending.content_hash is None and row.content_hash is not None:
-                self._captures[row.record_id] = dataclasses.replace(
+                self._buf.captures[row.record_id] = dataclasses.replace(
                     pending, content_hash=row.content_hash
                 )
             self._added()
@@ -204,51 +230,52 @@ class Index:
     def set_capture_content_hash(self, record_id: str, content_hash: str) -> None:
         """Record that a capture (added now or earlier) holds the article ``content_hash``."""
         with self._lock:
-            pending = self._captures.get(record_id)
+            pending = self._buf.captures.get(record_id)
             if pending is not None:
-                self._captures[record_id] = dataclasses.replace(pending, content_hash=content_hash)
+                self._buf.captures[record_id] = dataclasses.replace(pending, content_hash=content_hash)
             else:
-                self._capture_hashes[record_id] = content_hash
+                self._buf.capture_hashes[record_id] = content_hash
             self._added()
 
     def add_derived(self, row: DerivedRecordRow) -> None:
         with self._lock:
-            self._derived.setdefault(row.record_id, row)
+            self._buf.derived.setdefault(row.record_id, row)
             self._added()
 
     def add_article(self, row: ArticleRow) -> None:
         with self._lock:
-            pending = self._articles.get(row.content_hash)
-            self._articles[row.content_hash] = row if pending is None else _merge(pending, row)
+            pending = self._buf.articles.get(row.content_hash)
+            self._buf.articles[row.content_hash] = row if pending is None else _merge(pending, row)
             self._added()
 
     def add_topic_match(self, row: TopicMatchRow) -> None:
         with self._lock:
             key = (row.query, row.content_hash)
-            pending = self._matches.get(key)
+            pending = self._buf.matches.get(key)
             if pending is None or row.score > pending.score:
-                self._matches[key] = row
+                self._buf.matches[key] = row
             self._added()
 
     def pending(self) -> int:
-        """How many buffered writes wait for the next flush."""
+        """How many buffered writes are not yet in the database."""
         with self._lock:
-            return self._pending
+            return self._buf.pending + sum(batch.pending for batch, _ in self._batches)
 
     def flush(self) -> None:
-        """Write everything buffered in one transaction. On error the buffer is kept."""
+        """Write everything buffered (one transaction per batch) and wait for
+        background writes. On error the unwritten batches are kept, to be
+        retried by the next flush, and the error is raised."""
         with self._lock:
-            if not self._pending:
-                return
-            new_topic_ids: dict[str, int] = {}
-            with connect(self.engine, begin=True) as conn:
-                self._write(conn, new_topic_ids)
-            logger.debug("index: wrote %d buffered rows", self._pending)
-            self._topic_ids.update(new_topic_ids)
-            self._clear()
+            self._hand_over()
+            self._wait(keep=0)
 
     def close(self) -> None:
-        self.flush()
+        try:
+            self.flush()
+        finally:
+            if self._writer is not None:
+                self._writer.shutdown(wait=True)
+                self._writer = None
 
     def __enter__(self) -> Index:
         return self
@@ -359,59 +386,117 @@ class Index:
     # internals
 
     def _clear(self) -> None:
-        self._crawls: dict[str, CrawlRow] = {}
-        self._finished: dict[str, tuple[datetime, dict[str, Any] | None]] = {}
-        self._articles: dict[str, ArticleRow] = {}
-        self._captures: dict[str, CaptureRow] = {}
-        self._capture_hashes: dict[str, str] = {}
-        self._derived: dict[str, DerivedRecordRow] = {}
-        self._matches: dict[tuple[str, str], TopicMatchRow] = {}
-        self._pending = 0
+        self._buf = _Buffer()
 
     def _added(self) -> None:
-        self._pending += 1
-        if self._pending >= self.batch_size:
-            self.flush()
+        self._buf.pending += 1
+        if self._buf.pending >= self.batch_size and not self._replaying:
+            self._hand_over()
+            # Background mode: go on buffering while the writer thread works, but
+            # never let more than MAX_BACKLOG batches pile up (backpressure).
+            self._wait(keep=0 if self._writer is None else MAX_BACKLOG)
 
-    def _write(self, conn: sa.Connection, new_topic_ids: dict[str, int]) -> None:
+    def _hand_over(self) -> None:
+        """Move the current buffer to the queue of batches to write."""
+        if self._buf.pending:
+            batch, self._buf = self._buf, _Buffer()
+            future = self._writer.submit(self._write_batch, batch) if self._writer else None
+            self._batches.append((batch, future))
+
+    def _wait(self, keep: int) -> None:
+        """Write (or wait for) queued batches, oldest first, until `keep` remain.
+
+        On a failure every unwritten batch goes back into the buffer, merged
+        with what was added since, so that the next flush retries it all in one
+        transaction (and a later add can mend it, e.g. a missing crawl row)."""
+        while len(self._batches) > keep:
+            batch, future = self._batches.popleft()
+            try:
+                if future is None:
+                    self._write_batch(batch)
+                else:
+                    future.result()
+            except BaseException:
+                failed = [batch]
+                while self._batches:
+                    later, later_future = self._batches.popleft()
+                    try:
+                        if later_future is None:
+                            raise RuntimeError("not written")
+                        later_future.result()
+                    except BaseException:
+                        failed.append(later)
+                self._restore(failed)
+                raise
+
+    def _restore(self, failed: list["_Buffer"]) -> None:
+        newer, self._buf = self._buf, _Buffer()
+        self._replaying = True
+        try:
+            for batch in (*failed, newer):
+                for row in batch.crawls.values():
+                    self.add_crawl(row)
+                for crawl_id, (finished_at, stats) in batch.finished.items():
+                    self.finish_crawl(crawl_id, finished_at, stats)
+                for row in batch.articles.values():
+                    self.add_article(row)
+                for row in batch.captures.values():
+                    self.add_capture(row)
+                for record_id, content_hash in batch.capture_hashes.items():
+                    self.set_capture_content_hash(record_id, content_hash)
+                for row in batch.derived.values():
+                    self.add_derived(row)
+                for row in batch.matches.values():
+                    self.add_topic_match(row)
+        finally:
+            self._replaying = False
+
+    def _write_batch(self, batch: "_Buffer") -> None:
+        new_topic_ids: dict[str, int] = {}
+        with connect(self.engine, begin=True) as conn:
+            self._write(conn, batch, new_topic_ids)
+        self._topic_ids.update(new_topic_ids)
+        logger.debug("index: wrote %d buffered rows", batch.pending)
+
+    def _write(self, conn: sa.Connection, buf: "_Buffer", new_topic_ids: dict[str, int]) -> None:
         st, clean = self._statements, self._clean
 
         def rows(buffer: dict, names: tuple[str, ...]) -> list[dict[str, Any]]:
             return clean([_params(row, names) for row in buffer.values()])
 
-        if self._crawls:
-            conn.execute(st.crawls, rows(self._crawls, CRAWL_FIELDS))
-        if self._finished:
+        if buf.crawls:
+            conn.execute(st.crawls, rows(buf.crawls, CRAWL_FIELDS))
+        if buf.finished:
             conn.execute(
                 st.finish_crawl,
                 clean([
                     {"b_crawl_id": crawl_id, "b_finished_at": finished_at, "b_stats": stats}
-                    for crawl_id, (finished_at, stats) in self._finished.items()
+                    for crawl_id, (finished_at, stats) in buf.finished.items()
                 ]),
             )
-        if self._articles:
-            conn.execute(st.articles, rows(self._articles, ARTICLE_FIELDS))
+        if buf.articles:
+            conn.execute(st.articles, rows(buf.articles, ARTICLE_FIELDS))
         sightings: list[tuple[str, datetime, str | None, str]] = []
-        if self._captures:
-            conn.execute(st.captures, rows(self._captures, CAPTURE_FIELDS))
+        if buf.captures:
+            conn.execute(st.captures, rows(buf.captures, CAPTURE_FIELDS))
             sightings.extend(
                 (r.content_hash, r.fetched_at, r.site, r.url)
-                for r in self._captures.values()
+                for r in buf.captures.values()
                 if r.content_hash is not None
             )
-        if self._capture_hashes:
+        if buf.capture_hashes:
             conn.execute(
                 st.set_capture_hash,
-                [{"b_record_id": k, "b_hash": v} for k, v in self._capture_hashes.items()],
+                [{"b_record_id": k, "b_hash": v} for k, v in buf.capture_hashes.items()],
             )
-            sightings.extend(_sightings_of(conn, self._capture_hashes))
+            sightings.extend(_sightings_of(conn, buf.capture_hashes))
         if sightings:
             conn.execute(st.widen_article, clean(_widenings(sightings)))
-        if self._derived:
-            conn.execute(st.derived, rows(self._derived, DERIVED_FIELDS))
-        if self._matches:
+        if buf.derived:
+            conn.execute(st.derived, rows(buf.derived, DERIVED_FIELDS))
+        if buf.matches:
             topic_ids = self._resolve_topics(
-                conn, {r.query for r in self._matches.values()}, new_topic_ids
+                conn, {r.query for r in buf.matches.values()}, new_topic_ids
             )
             conn.execute(
                 st.topic_matches,
@@ -422,7 +507,7 @@ class Index:
                         "score": float(r.score),
                         "crawl_id": r.crawl_id,
                     }
-                    for r in self._matches.values()
+                    for r in buf.matches.values()
                 ],
             )
 

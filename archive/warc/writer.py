@@ -16,12 +16,12 @@ import socket
 import sys
 import threading
 import uuid
-import zlib
 from contextlib import contextmanager
 from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any, Iterator
 
+from isal import isal_zlib
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter as _WarcioWriter
 
@@ -102,7 +102,8 @@ class _GzipMembers:
 
     def write(self, data: bytes) -> None:
         if self._compressor is None:
-            self._compressor = zlib.compressobj(self.level, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
+            self._compressor = isal_zlib.compressobj(
+                self.level, isal_zlib.DEFLATED, 16 + isal_zlib.MAX_WBITS)
         self.fh.write(self._compressor.compress(data))
 
     def flush(self) -> None:
@@ -132,16 +133,18 @@ class WarcWriter:
         warcinfo_fields: dict | None = None,
         hostname: str | None = None,
         *,
-        compress_level: int = 6,
+        compress_level: int = 2,
     ) -> None:
         self.directory = Path(directory)
         self.prefix = prefix
         self.max_size = max_size
         self.warcinfo_fields = dict(warcinfo_fields or {})
         self.hostname = hostname or socket.gethostname()
-        # zlib level 6 (gzip's default) is about twice as fast as warcio's 9 on
-        # HTML for a ~1% larger file; readers do not care.
-        self.compress_level = compress_level
+        # Standard gzip members made by ISA-L (isal): its level 2 compresses HTML
+        # ~15x faster than warcio's zlib level 9 and ~6x faster than zlib 6, for
+        # files ~15% larger. Compression dominated the write path, and the archive
+        # must keep up with >= 1,000 pages/s on one core. ISA-L levels are 0-3.
+        self.compress_level = max(0, min(3, compress_level))
         self._serial = 0
         self._lock = threading.Lock()
         self._closed = False
