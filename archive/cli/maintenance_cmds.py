@@ -22,6 +22,15 @@ def _progress(quiet: bool, unit: str, total: int | None = None):
         yield bar.update
 
 
+def _finish(report) -> None:
+    """Each problem on its own line (stderr), the summary, exit 1 if anything is wrong."""
+    for problem in report.problems:
+        click.echo(f"PROBLEM {problem}", err=True)
+    click.echo(report.summary())
+    if not report.ok:
+        sys.exit(1)
+
+
 quiet_option = click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 
 
@@ -42,11 +51,7 @@ def verify(ctx, quiet: bool) -> None:
 
     with ctx.open() as archive, _progress(quiet, "records") as progress:
         report = run_verify(archive, progress=progress)
-    for problem in report.problems:
-        click.echo(f"PROBLEM {problem}", err=True)
-    click.echo(report.summary())
-    if not report.ok:
-        sys.exit(1)
+    _finish(report)
 
 
 @click.command()
@@ -69,11 +74,7 @@ def reindex(ctx, quiet: bool) -> None:
         total = len(warc_files(archive.directory))
         with _progress(quiet, "files", total) as progress:
             report = run_reindex(archive, progress=progress)
-    for problem in report.problems:
-        click.echo(f"PROBLEM {problem}", err=True)
-    click.echo(report.summary())
-    if not report.ok:
-        sys.exit(1)
+    _finish(report)
 
 
 @click.command()
