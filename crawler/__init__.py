@@ -1,0 +1,3 @@
+"""The Scrapy project: spiders, items, downloader middlewares, item pipelines, extensions."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,1 @@
+"""Crawler extensions: the archive session and the per-site summary."""

@@ -1,0 +1,1 @@
+"""Downloader middlewares: raw capture to the WARC."""

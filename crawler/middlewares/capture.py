@@ -1,0 +1,144 @@
+"""Write every response, raw and with its request, to the WARC before anything decodes it."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timezone
+from http import HTTPStatus
+from urllib.parse import urljoin, urlsplit
+
+from crawler.errors import FetchRefused
+from crawler.urls import canonical_url
+
+logger = logging.getLogger(__name__)
+
+
+def _reason(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return ""
+
+
+def _header_list(headers) -> list[tuple[bytes, bytes]]:
+    """Scrapy Headers -> [(name, value)], repeated headers kept as separate pairs."""
+    pairs: list[tuple[bytes, bytes]] = []
+    for name, values in headers.items():
+        for value in values:
+            pairs.append((name, value))
+    return pairs
+
+
+class CaptureMiddleware:
+    """Archive each HTTP exchange as WARC request + response records (or a revisit).
+
+    Place it above HttpCompressionMiddleware (590), RedirectMiddleware (600) and
+    RetryMiddleware (550) — e.g. at 950 — so `process_response` sees the body and headers
+    exactly as received: compressed bodies stay compressed, 3xx and 5xx are archived too.
+
+    Requests carrying `meta["previous"]` (a PreviousCapture, set by the spider for a
+    conditional re-check) become revisit records when the server answers 304
+    (server-not-modified) or the payload digest is unchanged (identical-payload-digest).
+    The CaptureRef of the written record is put in `request.meta["capture"]`.
+
+    Also counts `fetch/http_<status>` for 4xx/5xx, `fetch/redirect` and
+    `fetch/redirect_loop` (a redirect back into its own chain is refused), and
+    `site/<name>/pages_fetched`.
+
+    Settings: ARCHIVE_CAPTURE_ENABLED (True).
+    """
+
+    def __init__(self, crawler, stats) -> None:
+        self.crawler = crawler
+        self.stats = stats
+        self._extension = None
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        from scrapy.exceptions import NotConfigured
+
+        if not crawler.settings.getbool("ARCHIVE_CAPTURE_ENABLED", True):
+            raise NotConfigured("ARCHIVE_CAPTURE_ENABLED is off")
+        return cls(crawler, crawler.stats)
+
+    @property
+    def extension(self):
+        if self._extension is None:
+            from crawler.extensions.archive_session import ArchiveSessionExtension
+
+            self._extension = self.crawler.get_extension(ArchiveSessionExtension)
+        return self._extension
+
+    def process_response(self, request, response):
+        extension = self.extension
+        session = extension.session if extension is not None else None
+        if session is None:
+            return response
+        site = request.meta.get("site") or extension.site_of(response.url)
+        exchange = self._exchange(request, response)
+        previous = request.meta.get("previous")
+        if previous is not None and self._unchanged(exchange, previous):
+            ref = session.write_revisit(exchange, previous=previous, site=site)
+            self.stats.inc_value("archive/revisits")
+        else:
+            ref = session.write_response(exchange, site=site)
+            self.stats.inc_value("archive/responses")
+        request.meta["capture"] = ref
+        self.stats.inc_value(f"site/{site}/pages_fetched")
+        status = response.status
+        if status >= 400:
+            self.stats.inc_value(f"fetch/http_{status}")
+        elif 300 <= status < 400 and status != 304:
+            self._check_redirect(request, response)
+        return response
+
+    # ------------------------------------------------------------------ helpers
+
+    @staticmethod
+    def _exchange(request, response):
+        from archive.exchange import HttpExchange
+
+        request_headers = _header_list(request.headers)
+        if not any(name.lower() == b"host" for name, _ in request_headers):
+            netloc = urlsplit(request.url).netloc.encode("ascii", "ignore")
+            request_headers.insert(0, (b"Host", netloc))
+        ip = getattr(response, "ip_address", None)
+        return HttpExchange(
+            url=response.url,
+            method=request.method,
+            request_headers=request_headers,
+            request_body=request.body or b"",
+            protocol=getattr(response, "protocol", None) or "HTTP/1.1",
+            status=response.status,
+            reason=_reason(response.status),
+            response_headers=_header_list(response.headers),
+            body=response.body,
+            ip_address=str(ip) if ip is not None else None,
+            fetched_at=datetime.now(timezone.utc),
+        )
+
+    @staticmethod
+    def _unchanged(exchange, previous) -> bool:
+        if exchange.status == 304:
+            return True
+        if exchange.status != 200 or not previous.payload_digest:
+            return False
+        from archive.warc.digests import compute_digest
+
+        algorithm = previous.payload_digest.partition(":")[0] or "sha1"
+        try:
+            return compute_digest(exchange.body, algorithm) == previous.payload_digest
+        except ValueError:
+            return False
+
+    def _check_redirect(self, request, response) -> None:
+        self.stats.inc_value("fetch/redirect")
+        location = response.headers.get(b"Location")
+        if not location:
+            return
+        target = canonical_url(urljoin(response.url, location.decode("latin-1").strip()))
+        chain = [*request.meta.get("redirect_urls", ()), request.url]
+        if target in {canonical_url(url) for url in chain}:
+            self.stats.inc_value("fetch/redirect_loop")
+            logger.warning("Redirect loop: %s -> %s (chain of %d)", response.url, target, len(chain))
+            raise FetchRefused("fetch/redirect_loop", f"redirect loop at {response.url}")

@@ -1,0 +1,1 @@
+"""Item pipelines: extraction (in worker processes), then the archive index."""

@@ -1,0 +1,139 @@
+"""Extract clean text and metadata in worker processes, score the topic, hash the text."""
+
+from __future__ import annotations
+
+import codecs
+import logging
+from concurrent.futures.process import BrokenProcessPool
+
+from scrapy.exceptions import DropItem, NotConfigured
+
+from crawler.items import ArticleItem
+from crawler.worker import extract_article, warm_up
+from crawler.workerpool import AsyncProcessPool
+
+logger = logging.getLogger(__name__)
+
+
+def _codec(name: str | None) -> str | None:
+    if not name:
+        return None
+    try:
+        return codecs.lookup(name).name
+    except LookupError:
+        return None
+
+
+class ExtractPipeline:
+    """Run `archive.extract.extract` on each ArticleItem in a process pool (AsyncProcessPool).
+
+    The reactor only awaits a future, so fetching never waits on parsing. Pages that
+    are not articles (or whose clean text is shorter than EXTRACT_MIN_TEXT_LENGTH) are
+    dropped (`extract/not_article`). The topic query is the spider's `topic` attribute.
+    A per-site boilerplate learner (archive.extract.SiteBoilerplate) is loaded from the
+    archive database when the spider opens, fed every article's segments, handed to the
+    workers as each site's current furniture set, and saved when the spider closes.
+
+    Settings: EXTRACT_ENABLED (True; False disables the pipeline: raw capture only),
+    EXTRACT_WORKERS (cpu count - 1), EXTRACT_MIN_TEXT_LENGTH (400),
+    EXTRACT_BOILERPLATE (True), EXTRACT_MAX_PENDING (0: 4 per worker; pages in flight to
+    the workers, the rest wait and hold back downloading).
+    """
+
+    def __init__(self, crawler, stats, *, workers: int, min_length: int, boilerplate: bool,
+                 max_pending: int = 0) -> None:
+        self.crawler = crawler
+        self.stats = stats
+        self.workers = workers
+        self.max_pending = max_pending
+        self.min_length = min_length
+        self.use_boilerplate = boilerplate
+        self.pool: AsyncProcessPool | None = None
+        self.query: str | None = None
+        self.learner = None
+        self._learner_loaded = False
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        settings = crawler.settings
+        if not settings.getbool("EXTRACT_ENABLED", True):
+            raise NotConfigured("EXTRACT_ENABLED is off")
+        return cls(
+            crawler,
+            crawler.stats,
+            workers=max(1, settings.getint("EXTRACT_WORKERS", 1)),
+            min_length=settings.getint("EXTRACT_MIN_TEXT_LENGTH", 400),
+            boilerplate=settings.getbool("EXTRACT_BOILERPLATE", True),
+            max_pending=settings.getint("EXTRACT_MAX_PENDING", 0),
+        )
+
+    async def open_spider(self) -> None:
+        self.query = getattr(self.crawler.spider, "topic", None)
+        self.pool = AsyncProcessPool(self.workers, initializer=warm_up, max_pending=self.max_pending)
+        await self.pool.start()  # workers warm up while discovery runs
+        if self.use_boilerplate:
+            from archive.extract import SiteBoilerplate
+
+            self.learner = SiteBoilerplate()
+
+    async def close_spider(self) -> None:
+        if self.pool is not None:
+            pool, self.pool = self.pool, None
+            await pool.close()
+        engine = self._engine()
+        if self.learner is not None and engine is not None and self._learner_loaded:
+            try:
+                self.learner.save(engine)
+            except Exception as exc:  # noqa: BLE001 - losing learned furniture must not lose the crawl
+                self.stats.inc_value("extract/boilerplate_save_failed")
+                logger.error("Could not save the boilerplate learner: %r", exc)
+
+    def _engine(self):
+        from crawler.extensions.archive_session import ArchiveSessionExtension
+
+        extension = self.crawler.get_extension(ArchiveSessionExtension)
+        archive = extension.archive if extension is not None else None
+        return archive.engine if archive is not None else None
+
+    def _furniture(self, site: str):
+        if self.learner is None:
+            return None
+        if not self._learner_loaded:
+            engine = self._engine()
+            if engine is not None:
+                sites = [s["name"] for s in getattr(self.crawler.spider, "archive_sites", []) or []]
+                self.learner.load(engine, sites)
+                self._learner_loaded = True
+        return self.learner.furniture(site) or None
+
+    async def process_item(self, item):
+        if not isinstance(item, ArticleItem):
+            return item
+        declared = item.declared_charset
+        non_ascii = not item.html.isascii()
+        try:
+            result, score, content_hash, reason = await self.pool.run(
+                extract_article, item.html, item.url, self.query, self.min_length,
+                self._furniture(item.site), declared,
+            )
+        except BrokenProcessPool:
+            self.stats.inc_value("extract/worker_crashed")
+            logger.error("An extraction worker died on %s; it is replaced", item.url)
+            raise DropItem(f"extraction worker crashed on {item.url}") from None
+        except Exception as exc:  # a bug or a pathological page: count it, keep crawling
+            self.stats.inc_value("extract/error")
+            logger.warning("Extraction failed for %s: %r", item.url, exc)
+            raise DropItem(f"extraction failed for {item.url}: {exc!r}") from exc
+        finally:
+            item.html = b""
+        if result is None:
+            self.stats.inc_value("extract/not_article")
+            raise DropItem(f"not an article ({reason}): {item.url}", log_level="DEBUG")
+        if declared and non_ascii and _codec(result.encoding) != _codec(declared):
+            self.stats.inc_value("extract/charset_fixed")
+            logger.info("Charset fixed for %s: declared %s, decoded as %s", item.url, declared, result.encoding)
+        if self.learner is not None:
+            self.learner.observe(item.site, result.segments)
+        self.stats.inc_value("extract/articles")
+        item.result, item.score, item.content_hash = result, score, content_hash
+        return item

@@ -1,0 +1,1 @@
+"""Spiders: `topic` (discover and archive a topic's coverage)."""

@@ -1,0 +1,24 @@
+"""URL canonicalisation before scheduling: the index's canonical form, plus what it removed."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qsl, urlsplit
+
+from archive.urls import canonical_url, url_host
+
+__all__ = ["canonicalize", "canonical_url", "url_host"]
+
+
+def canonicalize(url: str) -> tuple[str, bool]:
+    """(canonical URL, whether tracking parameters were dropped).
+
+    The canonical form is the one the index stores (archive.urls.canonical_url):
+    utm_*, fbclid, gclid and similar parameters and the fragment are dropped,
+    host lower-cased, query sorted.
+    """
+    canonical = canonical_url(url)
+    if "?" not in url:
+        return canonical, False
+    before = {key for key, _ in parse_qsl(urlsplit(url).query, keep_blank_values=True)}
+    after = {key for key, _ in parse_qsl(urlsplit(canonical).query, keep_blank_values=True)}
+    return canonical, bool(before - after)

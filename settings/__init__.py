@@ -1,0 +1,1 @@
+"""Scrapy settings modules: default (production), test (loopback), distributed (scrapy-redis)."""

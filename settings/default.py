@@ -1,0 +1,105 @@
+"""Default (production) settings for the news-archive crawler.
+
+The only module that reads environment variables: ARCHIVE_DIR, ARCHIVE_DATABASE_URL,
+ARCHIVE_OPERATOR, ARCHIVE_CONTACT. Everything else flows settings -> from_crawler ->
+constructor. Override any of these with `-s NAME=value`.
+"""
+
+import os
+
+from crawler import __version__
+
+BOT_NAME = "news-archive"
+SPIDER_MODULES = ["crawler.spiders"]
+NEWSPIDER_MODULE = "crawler.spiders"
+COMMANDS_MODULE = "crawler.commands"  # `crawl` checks spider arguments before starting
+
+# --- the archive -----------------------------------------------------------------------
+ARCHIVE_DIR = os.environ.get("ARCHIVE_DIR", "archive-data")
+ARCHIVE_DATABASE_URL = os.environ.get("ARCHIVE_DATABASE_URL") or None  # None: SQLite in ARCHIVE_DIR
+ARCHIVE_WARC_PREFIX = "archive"
+ARCHIVE_WARC_MAX_SIZE = 1_000_000_000
+ARCHIVE_INDEX_BATCH_SIZE = 500
+ARCHIVE_OPERATOR = os.environ.get("ARCHIVE_OPERATOR", "news-archive operator")
+ARCHIVE_CONTACT = os.environ.get("ARCHIVE_CONTACT", "mailto:archive-operator@example.org")
+# Incremental runs: a known article is re-checked (conditional request) when its
+# publication date (from a feed or sitemap) or, failing that, its last capture is
+# younger than this many days; older known articles are not requested at all.
+ARCHIVE_RECHECK_DAYS = 3.0
+ARCHIVE_CONDITIONAL_REQUESTS = True
+ARCHIVE_CAPTURE_ENABLED = True  # write every response to the WARC (CaptureMiddleware)
+
+# --- extraction and topic ----------------------------------------------------------------
+EXTRACT_ENABLED = True  # False: fetch + raw WARC only (benchmarks)
+EXTRACT_WORKERS = max(1, (os.cpu_count() or 2) - 1)
+EXTRACT_MAX_PENDING = 0  # pages in flight to the workers (0: 4 per worker); bounds memory
+EXTRACT_MIN_TEXT_LENGTH = 400  # shorter clean text: not an article
+EXTRACT_BOILERPLATE = True  # learn and strip per-site repeated lines
+TOPIC_MIN_SCORE = 0.0  # -a min_score= overrides; a boolean match with score >= this counts
+TOPIC_DEPTH_LIMIT = 3  # links followed from a home/section page (DEPTH_LIMIT for pages)
+TOPIC_MAX_LINKS_PER_PAGE = 200
+TOPIC_MAX_LISTING_PAGES = 50  # pages of one paginated listing (?page=N) followed at the same depth
+TOPIC_DEMO_TIMEOUT = 60  # seconds to wait for the built-in demo web (-a sites=demo)
+TOPIC_DEMO_FILLER = 0  # off-topic filler articles per demo outlet (0: the demo web's default)
+
+# --- politeness --------------------------------------------------------------------------
+USER_AGENT = f"news-archive/{__version__} (+{ARCHIVE_CONTACT})"
+ROBOTSTXT_OBEY = True
+ROBOTSTXT_PARSER = "scrapy.robotstxt.ProtegoRobotParser"
+CONCURRENT_REQUESTS = 32
+CONCURRENT_REQUESTS_PER_DOMAIN = 4
+DOWNLOAD_DELAY = 0.5
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 1.0
+AUTOTHROTTLE_MAX_DELAY = 30.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 2.0
+DOWNLOAD_TIMEOUT = 30
+DOWNLOAD_MAXSIZE = 10 * 1024 * 1024  # also caps decompressed size (gzip bombs)
+DOWNLOAD_WARNSIZE = 4 * 1024 * 1024
+RETRY_ENABLED = True
+RETRY_TIMES = 2
+RETRY_GIVE_UP_LOG_LEVEL = "DEBUG"  # the spider logs each final failure once, with its kind
+REDIRECT_MAX_TIMES = 5
+DEPTH_LIMIT = 0  # the spider applies TOPIC_DEPTH_LIMIT to pages only (feeds/sitemaps nest freely)
+DEPTH_PRIORITY = 0
+# Cookies are not needed to archive news, and Scrapy's cookie middleware would reach for
+# tldextract's public-suffix list online: keep it off.
+COOKIES_ENABLED = False
+TELNETCONSOLE_ENABLED = False
+REMOTE_CONTROL_ENABLED = False  # no listening control port
+DNS_TIMEOUT = 10
+REACTOR_THREADPOOL_MAXSIZE = 10
+TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
+
+# --- components ----------------------------------------------------------------------------
+DOWNLOADER_MIDDLEWARES = {
+    # process_response runs from high to low: 950 sees the raw response before
+    # HttpCompression (590), Redirect (600) and Retry (550) touch it.
+    "crawler.middlewares.capture.CaptureMiddleware": 950,
+    # Not needed to archive public news pages; each layer costs per request.
+    "scrapy.downloadermiddlewares.httpauth.HttpAuthMiddleware": None,
+    "scrapy.downloadermiddlewares.httpproxy.HttpProxyMiddleware": None,  # no proxies from the environment
+}
+SPIDER_MIDDLEWARES = {
+    # The spider keeps its own page depth (TOPIC_DEPTH_LIMIT) and only yields URLs of the
+    # configured sites; OffsiteMiddleware (downloader side) still guards every request.
+    "scrapy.spidermiddlewares.depth.DepthMiddleware": None,
+    "scrapy.spidermiddlewares.urllength.UrlLengthMiddleware": None,
+    "scrapy.spidermiddlewares.metacopy.MetaCopyDetectionMiddleware": None,  # a debugging aid
+}
+ITEM_PIPELINES = {
+    "crawler.pipelines.extract.ExtractPipeline": 300,
+    "crawler.pipelines.index.IndexPipeline": 800,
+}
+EXTENSIONS = {
+    "crawler.extensions.archive_session.ArchiveSessionExtension": 900,
+    "crawler.extensions.summary.SiteSummaryExtension": 100,
+}
+SCHEDULER_PRIORITY_QUEUE = "scrapy.pqueues.DownloaderAwarePriorityQueue"
+SCHEDULER_DISK_QUEUE = "scrapy.squeues.PickleFifoDiskQueue"
+SCHEDULER_MEMORY_QUEUE = "scrapy.squeues.FifoMemoryQueue"
+SCRAPER_SLOT_MAX_ACTIVE_SIZE = 5_000_000  # response bytes being processed before downloads back off
+
+LOG_LEVEL = "INFO"
+LOGSTATS_INTERVAL = 30.0
+FEED_EXPORT_ENCODING = "utf-8"

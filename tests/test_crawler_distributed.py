@@ -1,0 +1,52 @@
+"""A real crawl through scrapy-redis (settings.distributed) against Redis on 127.0.0.1:6379."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from crawler.demoweb import DemoWeb
+
+ROOT = Path(__file__).resolve().parent.parent
+pytestmark = pytest.mark.slow
+
+
+def test_crawl_with_redis_frontier(redis_url, tmp_path):
+    import redis
+
+    web = DemoWeb(filler_per_outlet=3).start()
+    try:
+        sites = web.write_sites_yaml(tmp_path / "sites.yaml")
+        env = dict(os.environ, SCRAPY_SETTINGS_MODULE="settings.distributed", PYTHONPATH=str(ROOT))
+        env.pop("ARCHIVE_DATABASE_URL", None)
+        proc = subprocess.run(
+            [sys.executable, "-m", "scrapy", "crawl", "topic",
+             "-a", "topic=(defence OR defense) AND (India OR Delhi) AND Hegseth", "-a", f"sites={sites}",
+             "-s", f"ARCHIVE_DIR={tmp_path / 'archive'}", "-s", f"REDIS_URL={redis_url}",
+             "-s", "DOWNLOAD_TIMEOUT=3", "-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False",
+             "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=8", "-s", "SCHEDULER_IDLE_BEFORE_CLOSE=1",
+             "-s", "CLOSESPIDER_TIMEOUT=240"],
+            cwd=ROOT, env=env, capture_output=True, text=True, timeout=300,
+        )
+        assert proc.returncode == 0, proc.stderr[-4000:]
+        assert "Traceback" not in proc.stderr, proc.stderr[-4000:]
+        assert "scheduler/enqueued/redis" in proc.stderr
+        # the shared seen-set lives in Redis (persisted for other nodes / resumed runs)
+        client = redis.Redis.from_url(redis_url)
+        try:
+            assert client.scard("topic:dupefilter") > 20
+        finally:
+            client.close()
+        conn = sqlite3.connect(tmp_path / "archive" / "archive.sqlite")
+        for story in web.expected["stories"]:
+            row = conn.execute(
+                "SELECT content_hash FROM captures WHERE url = ? AND content_hash IS NOT NULL", (story["url"],)
+            ).fetchone()
+            assert row, story["url"]
+    finally:
+        web.stop()
