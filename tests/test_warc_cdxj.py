@@ -30,7 +30,10 @@ def test_cdxj_entries_match_our_locations(tmp_path):
     path = tmp_path / "w" / name
 
     out = io.StringIO()
-    write_cdx_index(out, [str(path)], {"post_append": True, "sort": True})
+    # Name the record types: importing py-wacz (as the wacz command does) appends
+    # "warcinfo" to cdxj-indexer's class-level default list for the whole process.
+    write_cdx_index(out, [str(path)], {"post_append": True, "sort": True,
+                                       "records": "response,revisit,resource,metadata"})
     entries = {}
     for line in out.getvalue().splitlines():
         urlkey, timestamp, blob = line.split(" ", 2)
