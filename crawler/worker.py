@@ -28,18 +28,21 @@ def extract_article(
     html: bytes, url: str, query: str | None, min_length: int,
     furniture: frozenset[str] | None = None, declared_charset: str | None = None,
 ):
-    """(result, score, content_hash, reason).
+    """(result, score, content_hash, reason, segment_forms).
 
     For a non-article `result` is None and `reason` says why. `score` is None when the
-    page does not match the topic query.
+    page does not match the topic query. `segment_forms` are the normalised forms of
+    `result.segments` for the boilerplate learner, computed here rather than on the
+    crawl's thread.
     """
     from archive.extract import extract
+    from archive.extract.boilerplate import segment_forms
     from archive.text import content_hash
 
     result = extract(html, url, boilerplate=furniture or None, declared_charset=declared_charset)
     text = result.text or ""
     if not result.is_article or len(text) < min_length:
-        return None, None, None, result.reason or f"text too short ({len(text)} chars)"
+        return None, None, None, result.reason or f"text too short ({len(text)} chars)", None
     score = None
     if query:
         from archive.topic import prepare
@@ -48,4 +51,4 @@ def extract_article(
         doc = prepare(result.title, text)
         if topic.matches(doc):
             score = topic.score(doc)
-    return result, score, content_hash(text), None
+    return result, score, content_hash(text), None, segment_forms(result.segments)

@@ -21,6 +21,12 @@ def segment_hash(normalised: str) -> str:
     return hashlib.sha256(normalised.encode("utf-8")).hexdigest()
 
 
+def segment_forms(segments: Iterable[str]) -> list[str]:
+    """The normalised form of each segment ("" for one too long to learn)."""
+    return ["" if not line or len(line) > MAX_SEGMENT_CHARS else normalise_segment(line)
+            for line in segments]
+
+
 def looks_like_prose(line: str) -> bool:
     """A sentence or a quotation (what an outlet may legitimately repeat across follow-ups)."""
     words = len(normalise_segment(line).split())
@@ -41,7 +47,7 @@ class _Site:
     pages: int = 0
     segments: dict[str, _Segment] = field(default_factory=dict)  # normalised -> counts
     new_pages: int = 0
-    pending: dict[str, tuple[str, int, datetime]] = field(default_factory=dict)  # hash -> update
+    pending: dict[str, tuple[str, int, datetime]] = field(default_factory=dict)  # form -> update
     furniture: frozenset[str] | None = None
     furniture_pages: int = 0
 
@@ -87,29 +93,35 @@ class SiteBoilerplate:
 
     # --- learning -----------------------------------------------------------------
 
-    def observe(self, site: str, segments: Iterable[str], *, seen_at: datetime | None = None) -> None:
-        """Count one page of ``site``: each distinct segment once."""
+    def observe(self, site: str, segments: Iterable[str], *, seen_at: datetime | None = None,
+                forms: Iterable[str] | None = None) -> None:
+        """Count one page of ``site``: each distinct segment once.
+
+        ``forms`` (optional) are the segments' normalised forms, in the same
+        order, as ``segment_forms`` gives them: a crawl computes them in its
+        extraction workers so that this bookkeeping stays cheap on the crawl's thread.
+        """
         seen_at = seen_at or datetime.now(timezone.utc)
         state = self._sites.setdefault(site, _Site())
         state.pages += 1
         state.new_pages += 1
+        segments = list(segments)
+        forms = list(forms) if forms is not None else segment_forms(segments)
         distinct: dict[str, str] = {}
-        for line in segments:
-            if not line or len(line) > MAX_SEGMENT_CHARS:
-                continue
-            form = normalise_segment(line)
+        for line, form in zip(segments, forms):
             if form and form not in distinct:
                 distinct[form] = line
+        check = state.furniture is not None and state.pages >= self.min_pages
         for form, line in distinct.items():
             seg = state.segments.get(form)
             if seg is None:
                 seg = state.segments[form] = _Segment(line, 0, looks_like_prose(line), seen_at, seen_at)
             seg.count += 1
             seg.last_seen = seen_at
-            digest = segment_hash(form)
-            _, increment, _ = state.pending.get(digest, (line, 0, seen_at))
-            state.pending[digest] = (seg.text, increment + 1, seen_at)
-            if state.furniture is not None and form not in state.furniture and self._is_furniture(state, seg):
+            _, increment, _ = state.pending.get(form, (line, 0, seen_at))
+            state.pending[form] = (seg.text, increment + 1, seen_at)
+            if check and seg.count >= self.min_count and form not in state.furniture \
+                    and self._is_furniture(state, seg):
                 state.furniture = state.furniture | {form}
         if len(state.segments) > self.max_segments_per_site:
             self._prune(state)
@@ -187,6 +199,7 @@ class SiteBoilerplate:
         for site, state in self._sites.items():
             if not state.new_pages and not state.pending:
                 continue
-            save_site_segments(engine, site, state.new_pages, dict(state.pending))
+            updates = {segment_hash(form): update for form, update in state.pending.items()}
+            save_site_segments(engine, site, state.new_pages, updates)
             state.new_pages = 0
             state.pending = {}

@@ -112,7 +112,7 @@ class ExtractPipeline:
         declared = item.declared_charset
         non_ascii = not item.html.isascii()
         try:
-            result, score, content_hash, reason = await self.pool.run(
+            result, score, content_hash, reason, forms = await self.pool.run(
                 extract_article, item.html, item.url, self.query, self.min_length,
                 self._furniture(item.site), declared,
             )
@@ -133,7 +133,7 @@ class ExtractPipeline:
             self.stats.inc_value("extract/charset_fixed")
             logger.info("Charset fixed for %s: declared %s, decoded as %s", item.url, declared, result.encoding)
         if self.learner is not None:
-            self.learner.observe(item.site, result.segments)
+            self.learner.observe(item.site, result.segments, forms=forms)
         self.stats.inc_value("extract/articles")
         item.result, item.score, item.content_hash = result, score, content_hash
         return item
