@@ -1,0 +1,90 @@
+"""A CDXJ index of the archive's WARC files (cdxj-indexer), the index pywb and other replay tools read."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Iterable
+
+from cdxj_indexer.main import CDXJIndexer
+
+from archive.errors import ArchiveError
+from archive.query.overview import warc_files
+
+DEFAULT_INDEX = Path("indexes") / "index.cdxj"
+#: What replay looks up. Our metadata records share the response's URL and time,
+#: so indexing them could make a replay tool serve JSON instead of the page.
+REPLAY_RECORDS = "response,revisit,resource"
+
+
+@dataclass
+class CdxResult:
+    path: Path
+    warc_files: int
+    lines: int
+    bytes_indexed: int
+
+
+class _Indexer(CDXJIndexer):
+    """cdxj-indexer, reporting each finished WARC file's size to a progress callback."""
+
+    def __init__(self, *args, progress: Callable[[int], object] | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._progress = progress
+
+    def process_one(self, input_, output, filename):
+        super().process_one(input_, output, filename)
+        if self._progress:
+            self._progress(os.path.getsize(filename))
+
+
+def build_cdxj(
+    directory: str | os.PathLike,
+    output: str | os.PathLike | None = None,
+    *,
+    files: Iterable[str | os.PathLike] | None = None,
+    progress: Callable[[int], object] | None = None,
+) -> CdxResult:
+    """Index every closed WARC file under ``directory`` (or just ``files``) into a sorted CDXJ file.
+
+    Filenames in the index are relative to ``directory``, so a replay tool
+    configured with ``archive_paths: <directory>/`` finds the records. The
+    default output is ``<directory>/indexes/index.cdxj``; it is written under a
+    temporary name and renamed when complete. ``progress(n)`` gets bytes of
+    WARC indexed (see ``total_bytes``).
+    """
+    directory = Path(directory)
+    if not directory.is_dir():
+        raise ArchiveError(f"archive directory {directory} does not exist")
+    inputs = [Path(f) for f in files] if files is not None else warc_files(directory)
+    if not inputs:
+        raise ArchiveError(f"no WARC files under {directory}")
+    path = Path(output) if output is not None else directory / DEFAULT_INDEX
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(path.name + ".part")
+    try:
+        with open(partial, "w", encoding="utf-8") as out:
+            indexer = _Indexer(
+                out,
+                [str(p.resolve()) for p in inputs],
+                sort=True,
+                post_append=True,
+                records=REPLAY_RECORDS,
+                dir_root=str(directory.resolve()),
+                progress=progress,
+            )
+            indexer.process_all()
+        os.replace(partial, path)
+    except OSError as exc:
+        raise ArchiveError(f"cannot build the CDXJ index {path}: {exc}") from None
+    finally:
+        if partial.exists():
+            partial.unlink()
+    with open(path, encoding="utf-8") as fh:
+        lines = sum(1 for _ in fh)
+    return CdxResult(path, len(inputs), lines, total_bytes(inputs))
+
+
+def total_bytes(files: Iterable[str | os.PathLike]) -> int:
+    return sum(os.path.getsize(f) for f in files)
