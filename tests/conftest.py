@@ -7,6 +7,7 @@ unreachable server fails the test; elsewhere the test skips naming what is missi
 import os
 import socket
 import uuid
+from contextlib import contextmanager
 
 import pytest
 
@@ -34,8 +35,8 @@ def _require(service: str, host: str, port: int) -> None:
     pytest.skip(message)
 
 
-@pytest.fixture
-def pg_url():
+@contextmanager
+def fresh_pg_schema():
     """A SQLAlchemy URL whose search_path is a fresh schema, dropped afterwards."""
     _require("PostgreSQL", "127.0.0.1", 5432)
     import sqlalchemy as sa
@@ -51,6 +52,12 @@ def pg_url():
         with admin.connect() as conn:
             conn.execute(sa.text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
         admin.dispose()
+
+
+@pytest.fixture
+def pg_url():
+    with fresh_pg_schema() as url:
+        yield url
 
 
 @pytest.fixture
