@@ -137,6 +137,40 @@ class Archive:
             sites=list(sites or []), settings_digest=settings_digest,
         )
 
+    # --- querying (notebooks and scripts; see archive.query.api) ---
+
+    def search(self, query: str, **filters: Any):
+        """Full-text search, best first: list of SearchHit (site, since, until, topic,
+        lang, limit, offset as keyword filters)."""
+        from archive.query import api
+
+        return api.search(self, query, **filters)
+
+    def article(self, ref: str):
+        """One article (by content hash, unique hash prefix or URL) with its captures
+        and versions; raises RecordNotFound."""
+        from archive.query import api
+
+        return api.article(self, ref)
+
+    def captures(self, **where: Any):
+        """Iterate captures (url=, content_hash=, site=, crawl_id=)."""
+        from archive.query import api
+
+        return api.captures(self, **where)
+
+    def articles(self, query: str | None = None, **filters: Any):
+        """Iterate export records (the JSONL export's fields) matching the filters."""
+        from archive.query import api
+
+        return api.articles(self, query, **filters)
+
+    def dataframe(self, query: str | None = None, **filters: Any):
+        """A pandas DataFrame of matching articles (needs pandas)."""
+        from archive.query import api
+
+        return api.dataframe(self, query, **filters)
+
     # --- reading ---
 
     def latest_capture(self, url: str) -> PreviousCapture | None:

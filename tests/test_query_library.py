@@ -252,3 +252,16 @@ def test_api_dataframe(arch, built):
 def test_text_diff_splits_sentences():
     diff = text_diff("One. Two is here. Three.", "One. Two was here. Three.")
     assert "-Two is here." in diff and "+Two was here." in diff
+
+
+def test_archive_object_offers_the_notebook_api(arch, built):
+    """The same queries as methods of the Archive a notebook opens."""
+    digest = built.expected.seed_hashes[SYNDICATED_SEED]
+    assert digest in hashes(arch.search('"new decade of partnership"'))
+    view = arch.article(digest)
+    assert view.content_hash == digest and len(view.urls) == 2
+    assert {c.content_hash for c in arch.captures(content_hash=digest)} == {digest}
+    records = list(arch.articles(topic=TOPIC))
+    assert digest in {r["content_hash"] for r in records}
+    frame = arch.dataframe('"new decade of partnership"')
+    assert digest in set(frame["content_hash"])
