@@ -193,3 +193,19 @@ def test_unreachable_database_is_one_clear_error(tmp_path):
         cli, ["--dir", str(tmp_path), "--db", "postgresql://nobody@127.0.0.1:1/none", "verify"])
     assert result.exit_code == 1
     assert "Traceback" not in result.output and "Error:" in result.output
+
+
+def test_reindex_reports_a_damaged_file_and_indexes_the_rest(tmp_path, sqlite_url):
+    directory = tmp_path / "warcs"
+    write_two_crawls(directory, sqlite_url)
+    (directory / "aaa-not-a-warc.warc.gz").write_bytes(b"\x1f\x8b garbage")
+    rebuilt_url = f"sqlite:///{tmp_path / 'rebuilt.sqlite'}"
+    result = CliRunner().invoke(cli, ["--dir", str(directory), "--db", rebuilt_url, "reindex", "-q"])
+    assert result.exit_code == 1
+    assert "aaa-not-a-warc.warc.gz @ 0" in result.output
+    assert "Traceback" not in result.output
+    engine = make_engine(rebuilt_url)
+    try:
+        assert len(dump_tables(engine)["captures"]) == 7  # every good record still indexed
+    finally:
+        engine.dispose()
