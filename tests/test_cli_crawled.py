@@ -125,3 +125,10 @@ def test_export_has_every_story_once_with_its_topic(crawled, tmp_path):
 def test_verify_passes(crawled):
     result = archive(crawled, "verify", "--quiet")
     assert result.exit_code == 0, result.output
+
+
+def test_show_gives_each_story_its_headline(crawled):
+    """The outlet's headline, without the " - Site" its <title> and og:title append."""
+    for story in crawled["expected"]["stories"]:
+        result = archive(crawled, "show", story["url"], "--json")
+        assert json.loads(result.output)["title"] == story["title"], story["seed"]

@@ -208,3 +208,16 @@ def test_result_pickles_for_process_pools():
         result = pool.submit(extract, ARTICLE.encode(), "https://example.com/a").result(timeout=120)
     assert pickle.loads(pickle.dumps(result)) == result
     assert result.is_article
+
+
+@pytest.mark.parametrize("title, site, headings, expected", [
+    ("India and US agree - Himalayan Dispatch", "Himalayan Dispatch", [], "India and US agree"),
+    ("Pact signed | World | Capital Herald", "Capital Herald", ["Pact signed"], "Pact signed"),
+    ("Modi - Xi talks - Capital Herald", "Capital Herald", [], "Modi - Xi talks"),
+    ("Modi - Xi talks: what we know", "Capital Herald", [], "Modi - Xi talks: what we know"),
+    ("Capital Herald", "Capital Herald", [], "Capital Herald"),
+])
+def test_site_name_suffix_is_cut_from_titles(title, site, headings, expected):
+    from archive.extract.meta import strip_site_suffix
+
+    assert strip_site_suffix(title, site, headings) == expected

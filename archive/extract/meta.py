@@ -54,7 +54,7 @@ def page_metadata(tree: HtmlElement, url: str | None, now: datetime) -> PageMeta
     meta.headings = [" ".join(h.text_content().split()) for h in tree.iter("h1")][:5]
     if doc is None:
         return meta
-    meta.title = _clean(doc.title)
+    meta.title = strip_site_suffix(_clean(doc.title), _clean(doc.sitename), meta.headings)
     meta.authors = _authors(doc.author)
     meta.description = _clean(doc.description)
     meta.site_name = _clean(doc.sitename)
@@ -65,6 +65,27 @@ def page_metadata(tree: HtmlElement, url: str | None, now: datetime) -> PageMeta
     meta.published = _published(tree, doc.date, now)
     meta.html_language = html_language(tree)
     return meta
+
+
+_TITLE_SEPARATOR = re.compile(r"\s+(?:[-|–—:·•]|::)\s+")
+
+
+def strip_site_suffix(title: str | None, site_name: str | None, headings: list[str]) -> str | None:
+    """The headline without the " - Site Name" (or " | Section | Site") that many
+    outlets append to <title> and og:title: the part before a separator that is the
+    page's own <h1>, else the title without a last part that names the site."""
+    if not title:
+        return title
+    separators = list(_TITLE_SEPARATOR.finditer(title))
+    for separator in separators:
+        head = title[: separator.start()].strip()
+        if head in headings:
+            return head
+    if separators and site_name:
+        last = separators[-1]
+        if title[last.end():].strip().casefold() == site_name.casefold():
+            return title[: last.start()].strip() or title
+    return title
 
 
 def _clean(value: str | None) -> str | None:
