@@ -7,7 +7,7 @@ What it holds (ground truth in `EXPECTED`):
   - a second capture of seed 004's URL two days later with an update paragraph (two versions);
   - two off-topic filler articles (one in German) and a home page that is not an article.
 Every seed's boilerplate lines (seeds/README.md) sit in page furniture, where the extractor
-must drop them. Used until the crawler's demo web can be crawled in the tests.
+must drop them. tests/test_cli_crawled.py runs the same CLI over a real crawl of the demo web.
 """
 
 from __future__ import annotations
@@ -253,20 +253,7 @@ def built_archive(request, tmp_path_factory):
     if request.param == "sqlite":
         yield Built("sqlite", directory, None, build_archive(directory))
         return
-    import uuid
+    from conftest import fresh_pg_schema
 
-    import sqlalchemy as sa
-    from conftest import PG_ADMIN_URL, _require
-
-    _require("PostgreSQL", "127.0.0.1", 5432)
-    schema = f"tq_{uuid.uuid4().hex[:16]}"
-    admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-    url = f"{PG_ADMIN_URL}?options=-csearch_path%3D{schema}"
-    try:
+    with fresh_pg_schema() as url:
         yield Built("postgresql", directory, url, build_archive(directory, url))
-    finally:
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-        admin.dispose()
