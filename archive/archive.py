@@ -15,12 +15,13 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from archive import indexing
-from archive.db.engine import default_database_url, make_engine, schema_state, upgrade
+from archive.db.engine import default_database_url, make_engine, schema_state
+from archive.db.engine import upgrade as migrate
 from archive.db.index import CaptureRow, Index
 from archive.errors import RecordNotFound, SchemaOutdated
 from archive.exchange import CaptureRef, HttpExchange, PreviousCapture, StoredResponse, TopicMatch
-from archive.text import content_hash as hash_text
 from archive.warc.reader import read_record
+from archive.warc.records import RecordLocation
 from archive.warc.recovery import recover
 from archive.warc.writer import WarcWriter
 
@@ -84,7 +85,7 @@ class Archive:
         engine = make_engine(url)
         state = schema_state(engine)
         if state == "empty" or (state == "outdated" and upgrade):
-            _upgrade(engine)
+            migrate(engine)
         elif state == "outdated":
             engine.dispose()
             raise SchemaOutdated(
@@ -276,19 +277,16 @@ class CrawlSession:
         fields = indexing.article_metadata(result, text, topics=list(topics), crawl_id=self.crawl_id)
         conversion = self.writer.write_conversion(ref.url, ref.record_id, text, ref.fetched_at)
         metadata = self.writer.write_metadata(ref.url, ref.record_id, fields, ref.fetched_at)
-        self.index_article(ref.record_id, ref.url, ref.fetched_at, fields, text, conversion, metadata)
-        return fields["content_hash"]
-
-    def index_article(self, capture_record_id, url, fetched_at, fields, text, conversion, metadata):
         article, matches = indexing.article_rows(
-            fields, text, url=url, fetched_at=fetched_at, sites=self.sites
+            fields, text, url=ref.url, fetched_at=ref.fetched_at, sites=self.sites
         )
         self.index.add_article(article)
-        self.index.set_capture_content_hash(capture_record_id, article.content_hash)
-        self.index.add_derived(indexing.derived_row(conversion, capture_record_id, "conversion"))
-        self.index.add_derived(indexing.derived_row(metadata, capture_record_id, "metadata"))
+        self.index.set_capture_content_hash(ref.record_id, article.content_hash)
+        self.index.add_derived(indexing.derived_row(conversion, ref.record_id, "conversion"))
+        self.index.add_derived(indexing.derived_row(metadata, ref.record_id, "metadata"))
         for match in matches:
             self.index.add_topic_match(match)
+        return article.content_hash
 
     def flush(self) -> None:
         self.index.flush()
@@ -318,13 +316,7 @@ class CrawlSession:
         )
 
 
-def _upgrade(engine) -> None:
-    upgrade(engine)
-
-
-def _location(row: CaptureRow):
-    from archive.warc.records import RecordLocation
-
+def _location(row: CaptureRow) -> RecordLocation:
     return RecordLocation(row.warc_filename, row.warc_offset, row.warc_length, row.record_id)
 
 
@@ -336,4 +328,4 @@ def _previous(row: CaptureRow) -> PreviousCapture:
     )
 
 
-__all__ = ["Archive", "CrawlSession", "hash_text"]
+__all__ = ["Archive", "CrawlSession"]

@@ -114,7 +114,7 @@ class _Rebuilder:
     def on_response(self, record: WarcRecord) -> None:
         if record.http is None:
             return  # not an HTTP capture (e.g. a DNS record written by another tool)
-        self.index.add_capture(self._capture(record, "response"))
+        self.index.add_capture(self._capture(record, "response", self.sites, self.crawl_id))
         self.report.captures += 1
 
     def on_revisit(self, record: WarcRecord) -> None:
@@ -136,19 +136,18 @@ class _Rebuilder:
             self.index.flush()
             original = self.index.capture(record.refers_to)
             content_hash = original.content_hash if original else None
-        self.index.add_capture(self._capture(record, "revisit", sites=sites, crawl_id=crawl_id,
+        self.index.add_capture(self._capture(record, "revisit", sites, crawl_id,
                                              content_hash=content_hash))
         self.report.captures += 1
 
-    def _capture(self, record: WarcRecord, record_type: str, *, sites=None, crawl_id=None,
-                 content_hash=None):
+    @staticmethod
+    def _capture(record: WarcRecord, record_type: str, sites: list[dict], crawl_id: str | None,
+                 content_hash: str | None = None):
         return indexing.capture_row(
             location=record.location, record_type=record_type, url=record.target_uri,
             fetched_at=record.date, status=record.status, http_headers=record.http_headers,
             payload_digest=record.payload_digest, block_digest=record.block_digest,
-            ip_address=record.ip_address,
-            crawl_id=crawl_id if record_type == "revisit" else self.crawl_id,
-            sites=sites if sites is not None else self.sites,
+            ip_address=record.ip_address, crawl_id=crawl_id, sites=sites,
             refers_to_record_id=record.refers_to if record_type == "revisit" else None,
             content_hash=content_hash,
         )

@@ -16,9 +16,8 @@ from archive.warc.digests import verify_digests
 from archive.warc.reader import iter_records, warc_files
 from archive.warc.records import RecordLocation, WarcFormatError
 
-# Records that must each have a row in the index.
-INDEXED_TYPES = {"response": "capture", "revisit": "capture", "conversion": "derived",
-                 "metadata": "derived"}
+# Records that must each have a row in the index (captures or derived records).
+INDEXED_TYPES = frozenset({"response", "revisit", "conversion", "metadata"})
 
 
 @dataclass(frozen=True)
