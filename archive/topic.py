@@ -98,9 +98,21 @@ def _normalize(text: str) -> str:
     return unicodedata.normalize("NFC", text).casefold().replace("_", " ")
 
 
+_WORD_RUN = re.compile(r"\w+")
+
+
+def _has_joiners(text: str) -> bool:
+    """Whether any combining mark or ZWJ/ZWNJ occurs (checked per distinct character)."""
+    return any(
+        c >= "\u0300" and (c in "\u200c\u200d" or unicodedata.category(c)[0] == "M") for c in set(text)
+    )
+
+
 def tokenize(text: str) -> list[str]:
     """Lower-cased (casefolded) word tokens; punctuation, ``_`` and whitespace separate."""
-    return _token_pattern().findall(_normalize(text))
+    text = _normalize(text)
+    # Without marks or joiners the full pattern reduces to \w+, which is ~3x faster.
+    return (_token_pattern() if _has_joiners(text) else _WORD_RUN).findall(text)
 
 
 class _Side:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from urllib.parse import parse_qsl, urlsplit
 
 from archive.urls import canonical_url, url_host
@@ -9,6 +10,7 @@ from archive.urls import canonical_url, url_host
 __all__ = ["canonicalize", "canonical_url", "url_host"]
 
 
+@lru_cache(maxsize=65536)  # listings, feeds and sitemaps repeat the same links
 def canonicalize(url: str) -> tuple[str, bool]:
     """(canonical URL, whether tracking parameters were dropped).
 

@@ -152,3 +152,29 @@ def test_extract_applies_the_learned_furniture():
     assert survivors_without == 14
     assert survivors_with < 14
     assert TAGLINE not in learned.text and QUOTE in learned.text
+
+
+def test_save_skips_lines_seen_once_in_a_big_run_but_keeps_small_runs_whole(db_url):
+    from archive.db.engine import make_engine, upgrade
+    from archive.db.segments import load_site_segments
+    from archive.extract.boilerplate import SINGLETON_RUN_PAGES
+
+    engine = make_engine(db_url)
+    upgrade(engine)
+    big = SiteBoilerplate()
+    crawl(big, SINGLETON_RUN_PAGES)
+    big.save(engine)
+    pages, rows = load_site_segments(engine, SITE)
+    assert pages == SINGLETON_RUN_PAGES
+    stored = {text: count for text, count in rows.values()}
+    assert stored == {TAGLINE: SINGLETON_RUN_PAGES, FOOTER: SINGLETON_RUN_PAGES}  # body lines left out
+
+    small = SiteBoilerplate()
+    small.load(engine, [SITE])
+    crawl(small, 2)  # an incremental run: every line counts, even once-seen ones
+    small.save(engine)
+    pages, rows = load_site_segments(engine, SITE)
+    assert pages == SINGLETON_RUN_PAGES + 2
+    counts = sorted(count for _, count in rows.values())
+    assert counts[-2:] == [SINGLETON_RUN_PAGES + 2] * 2 and len(counts) > 2
+    engine.dispose()

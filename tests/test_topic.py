@@ -312,3 +312,17 @@ def test_score_hint_ignores_boolean_but_halves_on_negated_terms():
     assert q.score_hint("") == 0.0
     assert q.score_hint(None) == 0.0
     assert q.score_hint("!!!") == 0.0
+
+
+@pytest.mark.parametrize("text", [
+    "Plain ASCII words, numbers 2025 and snake_case",
+    "Curly “quotes” and a café in Delhi’s centre",
+    "भारत और अमेरिका के बीच रक्षा समझौता",  # vowel signs (Mc/Mn) inside words
+    "decomposed cafe\u0301 and nai\u0308ve",  # combining marks that NFC may fold
+    "Kannada ಕನ್ನಡ with ZWNJ ನ\u200cಮ and ZWJ क\u200dष",
+])
+def test_tokenize_fast_path_matches_full_pattern(text):
+    """The \\w+ shortcut for texts without marks or joiners gives the full pattern's tokens."""
+    from archive.topic import _normalize, _token_pattern, tokenize
+
+    assert tokenize(text) == _token_pattern().findall(_normalize(text))

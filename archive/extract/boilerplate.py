@@ -14,6 +14,10 @@ _PROSE_END = re.compile(r"[.!?…\"”’»)]\s*$")
 _QUOTE_MARKS = re.compile(r"[\"“”«»„]")
 MAX_SEGMENT_CHARS = 1000
 """Longer lines are body text, never furniture: they are neither counted nor stored."""
+SINGLETON_RUN_PAGES = 20
+"""A line seen on just one of at least this many new pages of a site is not saved (it
+is almost always body text; one missing count cannot move a share that must reach 50%),
+so the table does not become a second copy of every article and saving stays fast."""
 
 
 def segment_hash(normalised: str) -> str:
@@ -27,9 +31,12 @@ def segment_forms(segments: Iterable[str]) -> list[str]:
             for line in segments]
 
 
-def looks_like_prose(line: str) -> bool:
-    """A sentence or a quotation (what an outlet may legitimately repeat across follow-ups)."""
-    words = len(normalise_segment(line).split())
+def looks_like_prose(line: str, form: str | None = None) -> bool:
+    """A sentence or a quotation (what an outlet may legitimately repeat across follow-ups).
+
+    ``form``: the line's normalised form when the caller already has it.
+    """
+    words = (normalise_segment(line) if form is None else form).count(" ") + 1
     return words >= 8 and bool(_PROSE_END.search(line) or _QUOTE_MARKS.search(line))
 
 
@@ -48,6 +55,9 @@ class _Site:
     segments: dict[str, _Segment] = field(default_factory=dict)  # normalised -> counts
     new_pages: int = 0
     pending: dict[str, tuple[str, int, datetime]] = field(default_factory=dict)  # form -> update
+    # forms seen on at least min_count pages: the only ones that can be furniture, so
+    # judging (every 10% of growth) need not walk every line the site ever printed
+    candidates: set[str] = field(default_factory=set)
     furniture: frozenset[str] | None = None
     furniture_pages: int = 0
 
@@ -115,8 +125,10 @@ class SiteBoilerplate:
         for form, line in distinct.items():
             seg = state.segments.get(form)
             if seg is None:
-                seg = state.segments[form] = _Segment(line, 0, looks_like_prose(line), seen_at, seen_at)
+                seg = state.segments[form] = _Segment(line, 0, looks_like_prose(line, form), seen_at, seen_at)
             seg.count += 1
+            if seg.count >= self.min_count:
+                state.candidates.add(form)
             seg.last_seen = seen_at
             _, increment, _ = state.pending.get(form, (line, 0, seen_at))
             state.pending[form] = (seg.text, increment + 1, seen_at)
@@ -129,6 +141,7 @@ class SiteBoilerplate:
     def _prune(self, state: _Site) -> None:
         """Forget one-off segments (still in the database if saved) to bound memory."""
         state.segments = {form: seg for form, seg in state.segments.items() if seg.count > 1}
+        state.candidates &= state.segments.keys()
         state.furniture = None
 
     def _is_furniture(self, state: _Site, seg: _Segment) -> bool:
@@ -152,8 +165,9 @@ class SiteBoilerplate:
             return frozenset()
         # shares fall as pages grow: recompute every 10% (at least 5 pages) of growth
         if state.furniture is None or state.pages >= max(state.furniture_pages * 1.1, state.furniture_pages + 5):
+            segments = state.segments
             state.furniture = frozenset(
-                form for form, seg in state.segments.items() if self._is_furniture(state, seg)
+                form for form in state.candidates if self._is_furniture(state, segments[form])
             )
             state.furniture_pages = state.pages
         return state.furniture
@@ -187,9 +201,11 @@ class SiteBoilerplate:
                     continue
                 seg = state.segments.get(form)
                 if seg is None:
-                    state.segments[form] = _Segment(text, count, looks_like_prose(text))
+                    seg = state.segments[form] = _Segment(text, count, looks_like_prose(text, form))
                 else:
                     seg.count += count
+                if seg.count >= self.min_count:
+                    state.candidates.add(form)
             state.furniture = None
 
     def save(self, engine) -> None:
@@ -199,7 +215,12 @@ class SiteBoilerplate:
         for site, state in self._sites.items():
             if not state.new_pages and not state.pending:
                 continue
-            updates = {segment_hash(form): update for form, update in state.pending.items()}
+            pending = state.pending
+            if state.new_pages >= SINGLETON_RUN_PAGES:
+                segments = state.segments
+                pending = {form: update for form, update in pending.items()
+                           if update[1] > 1 or (form in segments and segments[form].count > 1)}
+            updates = {segment_hash(form): update for form, update in pending.items()}
             save_site_segments(engine, site, state.new_pages, updates)
             state.new_pages = 0
             state.pending = {}

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 
 _WORD = re.compile(r"\w+")
 _LETTERS = re.compile(r"[^\W\d_]{2,}")
@@ -154,8 +155,13 @@ def words(text: str) -> list[str]:
     return _WORD.findall(text)
 
 
+@lru_cache(maxsize=8192)
 def normalise_segment(text: str) -> str:
-    """The comparable form of a line: NFKC, case-folded, word characters only, single-spaced."""
+    """The comparable form of a line: NFKC, case-folded, word characters only, single-spaced.
+
+    Cached: extraction, the site-furniture check and the learner normalise the same
+    lines of a page, and a site's furniture lines recur on every page.
+    """
     text = unicodedata.normalize("NFKC", text).casefold()
     return " ".join(_WORD.findall(text))
 
