@@ -299,3 +299,29 @@ def test_jobdir_interrupted_run_resumes_without_refetching(tmp_path, how):
             assert any(c["content_hash"] for c in archive.captures(story["url"])), story["url"]
     finally:
         web.stop()
+
+
+def test_since_window_skips_dated_old_articles(first_run, tmp_path):
+    """-a since=...: articles that feeds or sitemaps date before the window are not
+    requested at all; the seed stories (all inside it) are still archived."""
+    since = "2025-06-01"
+    web = DemoWeb(first_ip="127.0.0.40", filler_per_outlet=8).start()
+    try:
+        sites = web.write_sites_yaml(tmp_path / "sites.yaml")
+        expected = web.expected
+        proc = run_crawl(sites, tmp_path / "archive", "-a", f"since={since}")
+    finally:
+        web.stop()
+    _check_ok(proc)
+    archive = Archive(tmp_path / "archive")
+    stats = archive.stats()
+    assert stats.get("discovery/out_of_window", 0) > 0
+    captured = {r["url"] for r in archive.rows("SELECT url FROM captures")}
+    missing = [story["url"] for story in expected["stories"] if story["url"] not in captured]
+    assert not missing, f"seed stories inside the window were lost: {missing}"
+    old_here = sum(url in captured for url in expected["old"])
+    first = Archive(first_run["dir"])
+    first_crawl = first.crawls()[0]["crawl_id"]
+    old_unbounded = sum(bool(first.captures(url, first_crawl)) for url in first_run["expected"]["old"])
+    assert old_unbounded > 0
+    assert old_here < old_unbounded, (old_here, old_unbounded)
