@@ -234,11 +234,20 @@ class TopicSpider(scrapy.Spider):
 
     # ------------------------------------------------------------------ requests
 
+    @staticmethod
+    def _site_meta(site, kind: str) -> dict:
+        meta = {"site": site.name, "kind": kind}
+        if site.delay is not None:
+            # The sites file's delay is the operator's promise to that site: AutoThrottle
+            # would otherwise lower the slot's delay towards DOWNLOAD_DELAY.
+            meta["autothrottle_dont_adjust_delay"] = True
+        return meta
+
     def _discovery_request(self, url: str, site, kind: str, priority: int = PRIORITY_DISCOVERY):
         callback = self.parse_feed if kind == "feed" else self.parse_sitemap
         return scrapy.Request(
             url, callback=callback, errback=self.on_error, priority=priority,
-            meta={"site": site.name, "kind": kind},
+            meta=self._site_meta(site, kind),
         )
 
     def _page_request(self, url: str, site, depth: int, priority: int):
@@ -246,7 +255,7 @@ class TopicSpider(scrapy.Spider):
         self._seen.add(canonical)
         return scrapy.Request(
             url, callback=self.parse_page, errback=self.on_error, priority=priority,
-            meta={"site": site.name, "kind": "page", "page_depth": depth},
+            meta={**self._site_meta(site, "page"), "page_depth": depth},
         )
 
     def _schedule(self, url: str, site, *, article: bool, text: str = "", depth: int = 0,
@@ -267,7 +276,7 @@ class TopicSpider(scrapy.Spider):
             self.crawler.stats.inc_value("discovery/out_of_window")
             return None
         hint = self.query.score_hint(f"{text} {urlsplit(canonical).path}")
-        meta = {"site": site.name, "kind": "article" if article else "page"}
+        meta = self._site_meta(site, "article" if article else "page")
         headers = {}
         previous = self.states.get(canonical)
         if previous is not None and previous.content_hash:
