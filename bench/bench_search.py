@@ -4,7 +4,7 @@ Builds a throwaway database of N synthetic articles with realistic lengths
 (log-normal, median ~550 words, Zipf-distributed vocabulary, one of 2,000
 "stories" per article whose words and phrases it repeats), in bulk: executemany
 with the FTS triggers off and one FTS5 'rebuild' on SQLite; COPY with the GIN
-index dropped and rebuilt on PostgreSQL. Then it times the library's own
+indexes dropped and rebuilt on PostgreSQL. Then it times the library's own
 `archive.query.search.search()` (ranking, snippets, sites: what `archive search`
 does) for one-word, two-word and phrase queries, plus very common words as a
 stress case, and reports build time, database size and p50/p95 latency.
@@ -237,8 +237,9 @@ def load_sqlite(corpus: Corpus, count: int, url: str, progress) -> None:
 
 
 def load_postgresql(corpus: Corpus, count: int, url: str, progress, workers: int = 2) -> None:
-    """COPY from ``workers`` processes (the tsvector column is computed by the server on insert,
-    so two backends use both cores) with the GIN index dropped, then CREATE INDEX and ANALYZE."""
+    """COPY from ``workers`` processes (the tsvector columns, search_vector for matching and
+    rank_vector for ranking, are computed by the server on insert, so two backends use both
+    cores) with the GIN indexes dropped, then CREATE INDEX and ANALYZE."""
     import multiprocessing
 
     engine = make_engine(url)
@@ -246,6 +247,7 @@ def load_postgresql(corpus: Corpus, count: int, url: str, progress, workers: int
     engine.dispose()
     with _pg(url) as conn:
         conn.execute("DROP INDEX IF EXISTS ix_articles_search_vector")
+        conn.execute("DROP INDEX IF EXISTS ix_articles_rank_vector")
         conn.execute(
             "INSERT INTO crawls (crawl_id, spider, topic, sites, settings_digest, started_at) "
             "VALUES ('bench', 'bench', 'bench', '[]', '', now())"
@@ -275,6 +277,7 @@ def load_postgresql(corpus: Corpus, count: int, url: str, progress, workers: int
     with _pg(url) as conn:
         conn.execute("SET maintenance_work_mem = '2GB'")
         conn.execute("CREATE INDEX ix_articles_search_vector ON articles USING gin (search_vector)")
+        conn.execute("CREATE INDEX ix_articles_rank_vector ON articles USING gin (rank_vector)")
         conn.execute("SELECT setval(pg_get_serial_sequence('articles', 'id'), %s)", (count + 1,))
         conn.execute("VACUUM ANALYZE articles")
         conn.execute("VACUUM ANALYZE captures")

@@ -43,9 +43,10 @@ def _include_object(obj, name, type_, reflected, compare_to):
     # The same filter as migrations/env.py: full-text objects live only in the migrations.
     if type_ == "table" and name.startswith("articles_fts"):
         return False
-    if type_ == "column" and name == "search_vector":
+    if type_ == "column" and name in ("search_vector", "rank_vector"):
         return False
-    return not (type_ == "index" and name == "ix_articles_search_vector")
+    return not (type_ == "index"
+                and name in ("ix_articles_search_vector", "ix_articles_rank_vector"))
 
 
 def test_empty_database_migrates_to_current(engine):
@@ -82,8 +83,15 @@ def test_full_text_objects_exist(engine):
                 "articles_fts_delete"} <= names
     else:
         columns = {c["name"]: c for c in sa.inspect(engine).get_columns("articles")}
-        assert "search_vector" in columns
-        assert "ix_articles_search_vector" in _index_names(engine, "articles")
+        assert {"search_vector", "rank_vector"} <= set(columns)
+        assert {"ix_articles_search_vector", "ix_articles_rank_vector"} <= _index_names(
+            engine, "articles")
+        with engine.connect() as conn:
+            storage = conn.exec_driver_sql(
+                "SELECT attstorage FROM pg_attribute "
+                "WHERE attrelid = 'articles'::regclass AND attname = 'rank_vector'"
+            ).scalar_one()
+        assert storage == "m"  # kept in the row, so ranking reads no TOAST
 
 
 def test_older_schema_is_outdated_then_upgrades_keeping_data(engine):
@@ -158,3 +166,45 @@ def test_alembic_commands_work_from_a_url(db_url, capsys):
         engine.dispose()
     command.upgrade(alembic_config(url=db_url), "0001:head", sql=True)
     assert "CREATE INDEX ix_captures_canonical_url_fetched_at" in capsys.readouterr().out
+
+
+def test_0002_database_upgrades_to_0003_and_ranks_existing_articles(engine):
+    # 0003 adds the PostgreSQL ranking vector (title + lead), computed for rows already there;
+    # on SQLite it changes nothing.
+    from archive.query.search import search
+
+    upgrade(engine, "0002")
+    lead = "Glaciers retreat faster than forecast. " + "Filler words about weather. " * 40
+    with engine.begin() as conn:
+        conn.execute(
+            metadata.tables["articles"].insert(),
+            [
+                {"content_hash": "a" * 64, "title": "Alpine report", "authors": [], "text": lead,
+                 "tags": [], "first_seen": T0, "last_seen": T0},
+                {"content_hash": "b" * 64, "title": "Weather notes", "authors": [],
+                 "text": "Filler words about weather. " * 40 + "Glaciers were mentioned.",
+                 "tags": [], "first_seen": T0, "last_seen": T0},
+            ],
+        )
+    assert schema_state(engine) == "outdated"
+
+    upgrade(engine)
+
+    assert current_revision(engine) == "0003" == head_revision()
+    if engine.dialect.name == "postgresql":
+        with engine.connect() as conn:
+            vectors = dict(conn.exec_driver_sql(
+                "SELECT content_hash, rank_vector::text FROM articles").all())
+        assert "'glacier':" in vectors["a" * 64]  # in the lead
+        assert "'alpin':1A" in vectors["a" * 64]  # the title, weight A
+        assert "'glacier'" not in vectors["b" * 64]  # only past the lead
+    hits = [hit.content_hash for hit in search(engine, "glaciers")]
+    assert sorted(hits) == ["a" * 64, "b" * 64]
+    if engine.dialect.name == "postgresql":
+        assert hits[0] == "a" * 64  # ranked by the new column: the lead counts
+
+    with engine.begin() as conn:  # and back down: the column goes, the data stays
+        command.downgrade(alembic_config(conn), "0002")
+    assert "rank_vector" not in {c["name"] for c in sa.inspect(engine).get_columns("articles")}
+    assert "ix_articles_rank_vector" not in _index_names(engine, "articles")
+    assert current_revision(engine) == "0002"

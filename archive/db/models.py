@@ -3,8 +3,9 @@
 The WARC files are the source of truth; these tables only point into them.
 Full-text search lives outside the models because it differs per engine and
 is created by the migrations: the SQLite FTS5 table ``articles_fts`` and the
-PostgreSQL generated column ``articles.search_vector`` (see ``fts_table`` and
-``search_vector``).
+PostgreSQL generated columns ``articles.search_vector`` (matching) and
+``articles.rank_vector`` (ranking) (see ``fts_table``, ``search_vector`` and
+``rank_vector``).
 """
 
 from __future__ import annotations
@@ -223,6 +224,12 @@ fts_table = sa.table(
 #: PostgreSQL: ``search_vector.op('@@')(sa.func.websearch_to_tsquery('english', q))`` in a
 #: query that selects from ``articles`` (unaliased).
 search_vector = sa.literal_column("articles.search_vector", TSVECTOR)
+
+#: PostgreSQL: the title (weight A) and the text's first 600 characters (B), a small tsvector
+#: stored in the row, with a GIN index: search ranks the matches (``search_vector @@ q``)
+#: whose title or lead hold a query word (``rank_vector @@ q``) first, by
+#: ``ts_rank(rank_vector, q)``, without reading the TOASTed search_vector of any match.
+rank_vector = sa.literal_column("articles.rank_vector", TSVECTOR)
 
 crawls = Crawl.__table__
 captures = Capture.__table__

@@ -6,9 +6,10 @@ the alembic command line works too when ``sqlalchemy.url`` is set
 
 Full-text objects are engine-specific and live only in the migrations, so
 autogenerate ignores them: the SQLite FTS5 table ``articles_fts`` (and its
-shadow tables) and the PostgreSQL column ``articles.search_vector`` with its
-GIN index. Note for future migrations: a SQLite batch operation that
-recreates ``articles`` drops the FTS triggers; recreate them afterwards.
+shadow tables) and the PostgreSQL columns ``articles.search_vector`` and
+``articles.rank_vector`` with their GIN indexes. Note for future migrations:
+a SQLite batch operation that recreates ``articles`` drops the FTS triggers;
+recreate them afterwards.
 """
 
 from alembic import context
@@ -17,13 +18,14 @@ from archive.db.models import FTS_TABLE_NAME, metadata
 
 config = context.config
 
-_IGNORED_INDEXES = {"ix_articles_search_vector"}
+_IGNORED_COLUMNS = {"search_vector", "rank_vector"}
+_IGNORED_INDEXES = {"ix_articles_search_vector", "ix_articles_rank_vector"}
 
 
 def include_object(obj, name, type_, reflected, compare_to):
     if type_ == "table" and name.startswith(FTS_TABLE_NAME):
         return False
-    if type_ == "column" and name == "search_vector":
+    if type_ == "column" and name in _IGNORED_COLUMNS:
         return False
     if type_ == "index" and name in _IGNORED_INDEXES:
         return False
