@@ -46,6 +46,7 @@ class Archive:
         *,
         warc_prefix: str = "archive",
         warc_max_size: int = 10**9,
+        warc_compress_level: int = 2,
         operator: str = "",
         user_agent: str = "",
         robots: str = "obey",
@@ -57,6 +58,7 @@ class Archive:
         self.engine = engine
         self.warc_prefix = warc_prefix
         self.warc_max_size = warc_max_size
+        self.warc_compress_level = warc_compress_level
         self.operator = operator
         self.user_agent = user_agent
         self.robots = robots
@@ -132,6 +134,7 @@ class Archive:
             prefix=self.warc_prefix,
             max_size=self.warc_max_size,
             warcinfo_fields=warcinfo,
+            compress_level=self.warc_compress_level,
         )
         return CrawlSession(
             self, writer, crawl_id=crawl_id, spider=spider, topic=topic,
@@ -269,14 +272,20 @@ class CrawlSession:
         )
 
     def add_article(
-        self, ref: CaptureRef, result: Any, topics: list[TopicMatch] = (), site: str | None = None
+        self, ref: CaptureRef, result: Any, topics: list[TopicMatch] = (), site: str | None = None,
+        *, content_hash: str | None = None,
     ) -> str:
         """Write the clean text (conversion) and the extracted fields (metadata)
-        for a captured article, then index the article. Returns its content hash."""
+        for a captured article, then index the article. Returns its content hash.
+
+        `content_hash` is `archive.text.content_hash(result.text)` when the caller
+        has already computed it (the crawl's extraction workers do); it is trusted
+        as given. Without it, it is computed here."""
         text = result.text or ""
-        fields = indexing.article_metadata(result, text, topics=list(topics), crawl_id=self.crawl_id)
-        conversion = self.writer.write_conversion(ref.url, ref.record_id, text, ref.fetched_at)
-        metadata = self.writer.write_metadata(ref.url, ref.record_id, fields, ref.fetched_at)
+        fields = indexing.article_metadata(result, text, topics=list(topics),
+                                           crawl_id=self.crawl_id, content_hash=content_hash)
+        conversion, metadata = self.writer.write_article(ref.url, ref.record_id, text, fields,
+                                                         ref.fetched_at)
         article, matches = indexing.article_rows(
             fields, text, url=ref.url, fetched_at=ref.fetched_at, sites=self.sites
         )

@@ -31,8 +31,27 @@ def header_value(headers: Headers, name: str) -> str | None:
 
 
 def json_safe(value: Any) -> Any:
-    """What a JSON round trip makes of a value: the form both paths store."""
+    """What a JSON round trip makes of a value: the form both paths store.
+
+    A value that the round trip would give back unchanged (plain str, int,
+    float, bool, None, lists of them, dicts with str keys in sorted order) is
+    returned as it is, without the round trip."""
+    if _json_plain(value):
+        return value
     return json.loads(json.dumps(value, default=str, sort_keys=True))
+
+
+def _json_plain(value: Any) -> bool:
+    kind = type(value)
+    if kind is str or kind is int or kind is float or kind is bool or value is None:
+        return True
+    if kind is list:
+        return all(_json_plain(item) for item in value)
+    if kind is dict:
+        keys = list(value)
+        return (all(type(key) is str for key in keys) and keys == sorted(keys)
+                and all(_json_plain(item) for item in value.values()))
+    return False
 
 
 def capture_row(
@@ -85,23 +104,26 @@ def derived_row(location: RecordLocation, capture_record_id: str, kind: str) -> 
     )
 
 
-def article_metadata(result: Any, text: str, *, topics: list, crawl_id: str | None) -> dict:
-    """The JSON of an article's metadata record (kind "article")."""
+def article_metadata(result: Any, text: str, *, topics: list, crawl_id: str | None,
+                     content_hash: str | None = None) -> dict:
+    """The JSON of an article's metadata record (kind "article").
+
+    `content_hash` is the text's `archive.text.content_hash` if the caller has it."""
     published = getattr(result, "published", None)
     return json_safe(
-        {
-            "kind": "article",
-            "content_hash": hash_text(text),
-            "title": getattr(result, "title", None),
+        {  # keys in sorted order, so that a plain dict needs no JSON round trip
             "authors": list(getattr(result, "authors", None) or []),
-            "published": published.isoformat() if published else None,
-            "language": getattr(result, "language", None),
             "canonical_url": getattr(result, "canonical_url", None),
-            "site_name": getattr(result, "site_name", None),
-            "description": getattr(result, "description", None),
-            "tags": list(getattr(result, "tags", None) or []),
-            "topics": [{"query": t.query, "score": float(t.score)} for t in topics],
+            "content_hash": content_hash or hash_text(text),
             "crawl_id": crawl_id,
+            "description": getattr(result, "description", None),
+            "kind": "article",
+            "language": getattr(result, "language", None),
+            "published": published.isoformat() if published else None,
+            "site_name": getattr(result, "site_name", None),
+            "tags": list(getattr(result, "tags", None) or []),
+            "title": getattr(result, "title", None),
+            "topics": [{"query": t.query, "score": float(t.score)} for t in topics],
         }
     )
 

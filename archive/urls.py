@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from urllib.parse import urldefrag, urlsplit
 
 from courlan import normalize_url
 
 
+@lru_cache(maxsize=4096)  # pure; the same URLs come back (redirects, revisits, reindex)
 def canonical_url(url: str) -> str:
     """Lower-cased scheme and host, default port, sorted query, tracking
     parameters (utm_*, fbclid, gclid, ...) and the fragment dropped.
@@ -19,6 +21,7 @@ def canonical_url(url: str) -> str:
         return urldefrag(url)[0]
 
 
+@lru_cache(maxsize=4096)  # pure; every capture looks up the hosts of all configured sites
 def url_host(url: str) -> str:
     try:
         return (urlsplit(url).hostname or "").lower()

@@ -16,6 +16,7 @@ import hashlib
 import itertools
 import os
 import random
+import resource
 import sys
 import tempfile
 import time
@@ -60,10 +61,15 @@ class Result:
     pages: int
     rows: int
     seconds: float
+    cpu_seconds: float = 0.0  # user + system CPU of this process (the database's, on SQLite)
 
     @property
     def pages_per_second(self) -> float:
         return self.pages / self.seconds
+
+    @property
+    def pages_per_cpu_second(self) -> float:
+        return self.pages / self.cpu_seconds if self.cpu_seconds else 0.0
 
     @property
     def rows_per_second(self) -> float:
@@ -73,7 +79,9 @@ class Result:
         return (
             f"{self.engine:<16} {self.pages:>7,} pages {self.rows:>8,} rows "
             f"{self.seconds:7.2f} s  {self.pages_per_second:9,.0f} pages/s "
-            f"{self.rows_per_second:9,.0f} rows/s"
+            f"{self.rows_per_second:9,.0f} rows/s | cpu {self.cpu_seconds:6.2f} s "
+            f"{self.pages_per_cpu_second:7,.0f} pages/cpu-s "
+            f"{self.rows / self.cpu_seconds if self.cpu_seconds else 0:8,.0f} rows/cpu-s"
         )
 
 
@@ -130,6 +138,7 @@ def insert_pages(engine: sa.Engine, pages: list[Page], batch_size: int = 500) ->
                  settings_digest="", started_at=T0)
     )
     index.flush()
+    cpu = _process_cpu()
     started = time.perf_counter()
     for page in pages:
         index.add_article(page.article)
@@ -139,7 +148,13 @@ def insert_pages(engine: sa.Engine, pages: list[Page], batch_size: int = 500) ->
         index.add_topic_match(page.match)
     index.close()
     seconds = time.perf_counter() - started
-    return Result(engine.dialect.name, len(pages), len(pages) * 5, seconds)
+    cpu = _process_cpu() - cpu
+    return Result(engine.dialect.name, len(pages), len(pages) * 5, seconds, cpu)
+
+
+def _process_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
 @contextlib.contextmanager

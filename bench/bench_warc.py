@@ -1,6 +1,11 @@
 """Benchmark the WARC writer: N responses of ~60 KB realistic HTML, one core.
 
     python bench/bench_warc.py [--responses 10000] [--size 60000] [--level 2] [--dir DIR]
+    python bench/bench_warc.py --compare-levels       # ISA-L levels 0-3: speed and size
+
+Rates are given per wall second and per CPU second of this process (the
+writer runs in the calling thread, so CPU time is what one core can do even
+on a busy machine).
 
 Importable: `run(...)` returns a BenchResult and `make_pages(...)` the bodies,
 so other benchmarks (e.g. the index one) can reuse both.
@@ -12,6 +17,7 @@ import argparse
 import itertools
 import json
 import random
+import resource
 import shutil
 import sys
 import tempfile
@@ -103,10 +109,23 @@ class BenchResult:
     body_bytes: int
     file_bytes: int
     files: int
+    cpu_seconds: float = 0.0  # user + system CPU of this process while writing
 
     @property
     def records_per_s(self) -> float:
         return self.records / self.seconds
+
+    @property
+    def records_per_cpu_s(self) -> float:
+        return self.records / self.cpu_seconds if self.cpu_seconds else 0.0
+
+    @property
+    def responses_per_cpu_s(self) -> float:
+        return self.responses / self.cpu_seconds if self.cpu_seconds else 0.0
+
+    @property
+    def mb_per_cpu_s(self) -> float:
+        return self.body_bytes / self.cpu_seconds / 1e6 if self.cpu_seconds else 0.0
 
     @property
     def responses_per_s(self) -> float:
@@ -121,6 +140,9 @@ class BenchResult:
         return {**asdict(self), "records_per_s": round(self.records_per_s, 1),
                 "responses_per_s": round(self.responses_per_s, 1),
                 "mb_per_s": round(self.mb_per_s, 2),
+                "records_per_cpu_s": round(self.records_per_cpu_s, 1),
+                "responses_per_cpu_s": round(self.responses_per_cpu_s, 1),
+                "mb_per_cpu_s": round(self.mb_per_cpu_s, 2),
                 "compression_ratio": round(self.body_bytes / max(self.file_bytes, 1), 2)}
 
 
@@ -144,6 +166,11 @@ def _exchange(i: int, body: bytes, when: datetime) -> HttpExchange:
     )
 
 
+def _process_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 def run(directory: str | Path | None = None, responses: int = 10_000,
         pages: list[bytes] | None = None, compress_level: int = 2,
         max_size: int = 1_000_000_000) -> BenchResult:
@@ -155,17 +182,20 @@ def run(directory: str | Path | None = None, responses: int = 10_000,
     # Exchanges are built up front: the benchmark measures the writer, not dataclasses.
     exchanges = [_exchange(i, pages[i % len(pages)], when) for i in range(responses)]
     try:
+        cpu = _process_cpu()
         start = time.perf_counter()
         with WarcWriter(directory, prefix="bench", max_size=max_size,
                         compress_level=compress_level) as writer:
             for exchange in exchanges:
                 writer.write_exchange(exchange)
         seconds = time.perf_counter() - start
+        cpu = _process_cpu() - cpu
         files = list(directory.glob("bench-*.warc.gz"))
         return BenchResult(
             responses=responses, records=2 * responses, seconds=seconds,
             body_bytes=sum(len(e.body) for e in exchanges),
             file_bytes=sum(f.stat().st_size for f in files), files=len(files),
+            cpu_seconds=cpu,
         )
     finally:
         if own_dir:
@@ -178,19 +208,26 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--size", type=int, default=60_000, help="approximate body bytes")
     parser.add_argument("--pages", type=int, default=200, help="distinct bodies to cycle through")
     parser.add_argument("--level", type=int, default=2, help="ISA-L (isal) level 0-3 per gzip member")
+    parser.add_argument("--compare-levels", action="store_true",
+                        help="run ISA-L levels 0-3 one after the other")
     parser.add_argument("--dir", help="write here (kept) instead of a temporary directory")
     parser.add_argument("--json", action="store_true", help="print the result as JSON")
     args = parser.parse_args(argv)
     pages = make_pages(args.pages, args.size)
-    result = run(args.dir, args.responses, pages, compress_level=args.level)
-    if args.json:
-        print(json.dumps(result.as_dict()))
-        return
-    print(f"{result.responses} responses ({result.records} records), "
-          f"{result.body_bytes / 1e6:.1f} MB of HTML -> {result.file_bytes / 1e6:.1f} MB "
-          f"in {result.files} file(s), ISA-L level {args.level}")
-    print(f"{result.seconds:.2f} s: {result.records_per_s:,.0f} records/s, "
-          f"{result.responses_per_s:,.0f} responses/s, {result.mb_per_s:.1f} MB/s")
+    for level in (0, 1, 2, 3) if args.compare_levels else (args.level,):
+        result = run(args.dir, args.responses, pages, compress_level=level)
+        if args.json:
+            print(json.dumps({"level": level, **result.as_dict()}), flush=True)
+            continue
+        print(f"{result.responses} responses ({result.records} records), "
+              f"{result.body_bytes / 1e6:.1f} MB of HTML -> {result.file_bytes / 1e6:.1f} MB "
+              f"in {result.files} file(s), ISA-L level {level} "
+              f"(ratio {result.body_bytes / max(result.file_bytes, 1):.2f})")
+        print(f"  wall {result.seconds:.2f} s: {result.records_per_s:,.0f} records/s, "
+              f"{result.responses_per_s:,.0f} responses/s, {result.mb_per_s:.1f} MB/s")
+        print(f"  CPU  {result.cpu_seconds:.2f} s: {result.records_per_cpu_s:,.0f} records/cpu-s, "
+              f"{result.responses_per_cpu_s:,.0f} responses/cpu-s, "
+              f"{result.mb_per_cpu_s:.1f} MB/cpu-s", flush=True)
 
 
 if __name__ == "__main__":

@@ -4,6 +4,7 @@ the database from the WARC files alone (row for row equal), on SQLite and Postgr
 from __future__ import annotations
 
 import gzip
+import json
 import shutil
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -19,6 +20,7 @@ from archive.errors import DatabaseUnavailable, RecordNotFound
 from archive.exchange import HttpExchange, TopicMatch
 from archive.text import content_hash
 from archive.verify import verify
+from archive.warc import iter_records
 
 T0 = datetime(2025, 10, 31, 9, 30, 0, 123456, tzinfo=timezone.utc)
 SITES = [{"name": "Outlet A", "url": "http://127.0.0.2:8001/"},
@@ -60,9 +62,12 @@ def html(text):
     return f"<html><body><article><p>{text}</p></article></body></html>".encode()
 
 
-def write_two_crawls(directory, db_url):
+def write_two_crawls(directory, db_url, *, precomputed_hash=False):
     """Crawl 1: an article at two outlets (syndication), an off-topic page, a
-    robots.txt. Crawl 2: a 304 revisit, an identical-payload revisit, a changed page."""
+    robots.txt. Crawl 2: a 304 revisit, an identical-payload revisit, a changed page.
+
+    `precomputed_hash`: the syndicated copy's content hash is handed to add_article,
+    as the crawl's extraction workers do."""
     with Archive.open(directory, db_url) as archive:
         session = archive.start_crawl(spider="topic", topic="defence AND India", sites=SITES,
                                       settings_digest="abc")
@@ -72,7 +77,8 @@ def write_two_crawls(directory, db_url):
         b = session.write_response(exchange("http://127.0.0.3:8001/syndicated?utm_source=x",
                                             html(STORY), at=T0 + timedelta(seconds=1)))
         session.add_article(b, Result(STORY, title="Syndicated"),
-                            [TopicMatch("defence AND India", 0.7)])
+                            [TopicMatch("defence AND India", 0.7)],
+                            content_hash=content_hash(STORY) if precomputed_hash else None)
         c = session.write_response(exchange("http://127.0.0.2:8001/sport", html("Cricket."),
                                             at=T0 + timedelta(seconds=2)))
         session.add_article(c, Result("Cricket scores."), [])
@@ -125,8 +131,9 @@ def test_live_archive_reads_back_and_verifies(db_url, tmp_path):
         assert report.captures == 7
 
 
-def test_reindex_rebuilds_the_live_database_row_for_row(db_url, tmp_path):
-    write_two_crawls(tmp_path / "warcs", db_url)
+@pytest.mark.parametrize("precomputed_hash", [False, True], ids=["hashed-here", "precomputed"])
+def test_reindex_rebuilds_the_live_database_row_for_row(db_url, tmp_path, precomputed_hash):
+    write_two_crawls(tmp_path / "warcs", db_url, precomputed_hash=precomputed_hash)
     rebuilt_url = f"sqlite:///{tmp_path / 'rebuilt.sqlite'}"
     result = CliRunner().invoke(cli, ["--dir", str(tmp_path / "warcs"), "--db", rebuilt_url,
                                       "reindex", "--quiet"])
@@ -152,6 +159,27 @@ def test_reindex_rebuilds_the_live_database_row_for_row(db_url, tmp_path):
                 if t not in ("site_segments", "site_pages")} == live_rows
     finally:
         again.dispose()
+
+
+def test_add_article_trusts_a_precomputed_content_hash(tmp_path, sqlite_url):
+    """`content_hash=` is used as given (the extraction worker computed it);
+    without it the archive computes content_hash(text) itself."""
+    with Archive.open(tmp_path / "warcs", sqlite_url) as archive:
+        session = archive.start_crawl(spider="topic", sites=SITES)
+        a = session.write_response(exchange("http://127.0.0.2:8001/a", html(STORY), at=T0))
+        assert session.add_article(a, Result(STORY)) == content_hash(STORY)
+        b = session.write_response(exchange("http://127.0.0.2:8001/b", html("Other."),
+                                            at=T0 + timedelta(seconds=1)))
+        given = "f" * 64  # trusted, not recomputed: this one is deliberately not the text's
+        assert session.add_article(b, Result("Other."), content_hash=given) == given
+        session.close()
+        assert archive.index.article(given).text == "Other."
+        assert archive.index.capture(b.record_id).content_hash == given
+        assert archive.index.article(content_hash("Other.")) is None
+        metadata = [r for f in sorted((tmp_path / "warcs").glob("*.warc.gz"))
+                    for r in iter_records(f) if r.rec_type == "metadata" and r.refers_to]
+        assert [json.loads(r.payload)["content_hash"] for r in metadata] == [
+            content_hash(STORY), given]
 
 
 def test_verify_reports_damage_and_unindexed_records(tmp_path, sqlite_url):
@@ -209,3 +237,19 @@ def test_reindex_reports_a_damaged_file_and_indexes_the_rest(tmp_path, sqlite_ur
         assert len(dump_tables(engine)["captures"]) == 7  # every good record still indexed
     finally:
         engine.dispose()
+
+
+@pytest.mark.parametrize("value", [
+    {"a": 1, "b": [1.5, None, True, "x"], "c": {"d": "e"}},  # plain: kept as it is
+    {"b": 1, "a": 2},  # unsorted keys
+    {"t": (1, 2), "d": datetime(2025, 1, 1, tzinfo=timezone.utc)}, {3: "int key"},
+    [float("inf"), -0.0, 10**30, "ü", {"z": [], "a": {}}],
+    "text", None, 7,
+])
+def test_json_safe_is_what_a_json_round_trip_gives(value):
+    from archive.indexing import json_safe
+
+    expected = json.loads(json.dumps(value, default=str, sort_keys=True))
+    got = json_safe(value)
+    assert got == expected
+    assert json.dumps(got) == json.dumps(expected)  # same key order too

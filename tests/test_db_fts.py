@@ -119,3 +119,24 @@ def _integrity_check(engine) -> None:
             conn.exec_driver_sql(
                 "INSERT INTO articles_fts(articles_fts, rank) VALUES ('integrity-check', 1)"
             )
+
+
+def test_sqlite_fts_merge_policy_is_set_by_the_first_write(sqlite_url):
+    from archive.db.index import SQLITE_FTS_CONFIG, ArticleRow, Index
+
+    engine = make_engine(sqlite_url)
+    upgrade(engine)
+    try:
+        index = Index(engine)
+        at = datetime(2024, 5, 1, tzinfo=timezone.utc)
+        index.add_article(ArticleRow(content_hash="a" * 64, text="merge policy words",
+                                     first_seen=at, last_seen=at))
+        index.flush()
+        with engine.connect() as conn:
+            config = dict(conn.exec_driver_sql("SELECT k, v FROM articles_fts_config").all())
+            hits = conn.exec_driver_sql(
+                "SELECT rowid FROM articles_fts WHERE articles_fts MATCH 'policy'").all()
+        assert {k: config.get(k) for k in SQLITE_FTS_CONFIG} == SQLITE_FTS_CONFIG
+        assert len(hits) == 1
+    finally:
+        engine.dispose()

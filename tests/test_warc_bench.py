@@ -26,6 +26,24 @@ def test_bench_runs_small(tmp_path):
     result = bench.run(tmp_path, responses=12, pages=pages)
     assert result.responses == 12 and result.records == 24 and result.files == 1
     assert result.records_per_s > 0 and result.mb_per_s > 0
-    assert set(result.as_dict()) >= {"records_per_s", "mb_per_s", "compression_ratio"}
+    assert set(result.as_dict()) >= {"records_per_s", "mb_per_s", "compression_ratio",
+                                     "records_per_cpu_s", "mb_per_cpu_s"}
+    assert result.cpu_seconds > 0
     (path,) = tmp_path.glob("*.warc.gz")
     assert sum(r.rec_type == "response" for r in iter_records(path)) == 12
+
+
+def test_archive_bench_runs_small(tmp_path):
+    """bench/bench_archive.py: the crawl's write path on SQLite, CPU time reported."""
+    spec = importlib.util.spec_from_file_location("bench_archive", BENCH.with_name(
+        "bench_archive.py"))
+    bench = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = bench
+    spec.loader.exec_module(bench)
+    pages = bench.make_pages(5, 8)
+    result = bench.run(pages, tmp_path, None, background=False)
+    assert result["pages"] == 5 and result["cpu_seconds"] > 0 and result["pages_per_cpu_s"] > 0
+    assert result["server_cpu_seconds"] is None  # SQLite: no server
+    (path,) = tmp_path.glob("*.warc.gz")
+    types = [r.rec_type for r in iter_records(path)]
+    assert types.count("response") == types.count("conversion") == 5

@@ -398,3 +398,136 @@ def test_warc_dates_have_microseconds(tmp_path):
         w.write_exchange(make_exchange(fetched_at=datetime(2024, 1, 1, tzinfo=timezone.utc)))
     for record, *_ in warcio_records(only_file(tmp_path)):
         assert WARC_DATE_RE.match(record.rec_headers.get_header("WARC-Date"))
+
+
+def _records_of(path):
+    """(WARC header block, record block) of every record (gzip member) of a file."""
+    from archive.warc.gzipmembers import iter_members
+
+    out = []
+    with open(path, "rb") as fh:
+        for member in iter_members(fh):
+            head, _, rest = member.data.partition(b"\r\n\r\n")
+            assert rest.endswith(b"\r\n\r\n")
+            out.append((head + b"\r\n\r\n", rest[:-4]))
+    return out
+
+
+def test_records_are_what_warcio_builds_itself(tmp_path):
+    """Digests are computed once by the writer and handed to warcio; the bytes are
+    exactly those of warcio's own builder computing them (create_warc_record +
+    write_record), for every record type."""
+    import io
+
+    from warcio.warcwriter import WARCWriter as PlainWarcio
+
+    from archive.warc.httphead import parse_http_head
+    from archive.warc.writer import _RawHttpHead
+
+    with FixedWarcWriter(tmp_path, hostname="h") as w:
+        ex = make_exchange(request_body=b"q=1", ip_address=None, protocol="HTTP/2")
+        response, _, digest = w.write_exchange(ex)
+        w.write_revisit(ex, "identical-payload-digest", response.record_id, ex.url,
+                        FETCHED_AT, digest)
+        w.write_revisit(make_exchange(status=304, reason="Not Modified", body=b""),
+                        "server-not-modified", response.record_id, ex.url, FETCHED_AT, None)
+        w.write_article(ex.url, response.record_id, "Défense ✓", {"kind": "article"},
+                        FETCHED_AT)
+        w.write_metadata("urn:crawl:x", None, {"kind": "crawl-end"}, FETCHED_AT)
+    records = _records_of(only_file(tmp_path))
+    assert len(records) == 8
+    for head, block in records[1:]:  # after the warcinfo record
+        lines = head.decode("utf-8").split("\r\n")[1:-2]
+        fields = dict(line.split(": ", 1) for line in lines)
+        rec_type, content_type = fields["WARC-Type"], fields["Content-Type"]
+        for computed in ("WARC-Block-Digest", "Content-Type", "Content-Length"):
+            del fields[computed]
+        if rec_type != "revisit":  # a revisit's payload digest is the caller's
+            del fields["WARC-Payload-Digest"]
+        http = parse_http_head(block) if rec_type in ("response", "request", "revisit") else None
+        payload = block[len(http[0].raw):] if http else block
+        out = io.BytesIO()
+        plain = PlainWarcio(out, gzip=False, warc_version="1.1")
+        plain.write_record(plain.create_warc_record(
+            fields.get("WARC-Target-URI", ""), rec_type, payload=io.BytesIO(payload),
+            length=len(payload), warc_content_type=content_type, warc_headers_dict=fields,
+            http_headers=_RawHttpHead(http[0].raw) if http else None))
+        assert out.getvalue() == head + block + b"\r\n\r\n", rec_type
+    warcio_records(only_file(tmp_path))
+
+
+def test_write_article_writes_conversion_then_metadata(tmp_path):
+    with WarcWriter(tmp_path) as w:
+        response, _, _ = w.write_exchange(make_exchange())
+        conv, meta = w.write_article(make_exchange().url, response.record_id, "Défense ✓",
+                                     {"title": "Ü", "kind": "article"}, FETCHED_AT)
+    assert conv.filename == meta.filename == response.filename
+    assert meta.offset == conv.offset + conv.length
+    records = list(iter_records(only_file(tmp_path)))
+    c, m = records[-2:]
+    assert (c.record_id, m.record_id) == (conv.record_id, meta.record_id)
+    assert c.rec_type == "conversion" and c.text() == "Défense ✓"
+    assert c.header("Content-Type") == "text/plain; charset=utf-8"
+    assert m.rec_type == "metadata" and m.text() == '{"kind": "article", "title": "Ü"}'
+    assert c.refers_to == m.refers_to == response.record_id
+    assert c.header("WARC-Date") == m.header("WARC-Date") == "2024-05-06T07:08:09.123456Z"
+    assert all(verify_digests(r).ok for r in records)
+    warcio_records(only_file(tmp_path))
+
+
+def test_each_call_reaches_the_os_whole(tmp_path):
+    """Records are handed to the OS at the end of every call: the `.open` file on
+    disk holds whole records only, readable while the writer is still open."""
+    w = WarcWriter(tmp_path)
+    try:
+        w.write_exchange(make_exchange())
+        (partial,) = tmp_path.glob("*.open")
+        assert [r.rec_type for r, *_ in warcio_records(partial)] == [
+            "warcinfo", "response", "request"]
+        w.write_conversion("https://news.example/", "<urn:uuid:x>", "text", FETCHED_AT)
+        assert len(warcio_records(partial)) == 4
+    finally:
+        w.close()
+
+
+def test_record_ids_are_random_uuids(tmp_path):
+    import uuid
+
+    with WarcWriter(tmp_path) as w:
+        ids = [w.write_conversion("https://news.example/", "<urn:uuid:x>", "t", FETCHED_AT)
+               .record_id for _ in range(200)]
+    assert len(set(ids)) == 200
+    for record_id in ids:
+        assert record_id.startswith("<urn:uuid:") and record_id.endswith(">")
+        parsed = uuid.UUID(record_id[len("<urn:uuid:"):-1])
+        assert parsed.version == 4 and parsed.variant == uuid.RFC_4122
+        assert f"<urn:uuid:{parsed}>" == record_id
+
+
+def test_digest_helpers_match_the_standard_library():
+    import base64
+    import hashlib
+
+    from archive.warc.digests import b32, compute_digest, sha1_digest
+
+    for size in (0, 1, 5, 19, 20, 32, 64):
+        data = os.urandom(size)
+        assert b32(data) == base64.b32encode(data).decode("ascii")
+    data = os.urandom(70_000)
+    expected = "sha1:" + base64.b32encode(hashlib.sha1(data).digest()).decode("ascii")
+    assert sha1_digest(data) == sha1_digest(data[:100], data[100:]) == expected
+    assert compute_digest(data) == expected
+    assert compute_digest(data, "sha256") == (
+        "sha256:" + base64.b32encode(hashlib.sha256(data).digest()).decode("ascii"))
+
+
+def test_warc_dates_are_utc_with_z(tmp_path):
+    from archive.warc.records import format_warc_date
+
+    east = timezone(timedelta(hours=5, minutes=30))
+    assert format_warc_date(datetime(2024, 5, 6, 12, 0, 0, 5, tzinfo=east)) == (
+        "2024-05-06T06:30:00.000005Z")
+    assert format_warc_date(datetime(2024, 5, 6, tzinfo=timezone.utc)) == (
+        "2024-05-06T00:00:00.000000Z")
+    with pytest.raises(ValueError, match="timezone-aware"):
+        format_warc_date(datetime(2024, 5, 6))

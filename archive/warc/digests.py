@@ -9,10 +9,31 @@ from dataclasses import dataclass
 from archive.warc.reader import WarcRecord
 
 
+_B32_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
+_B32_PAIRS = tuple(a + b for a in _B32_ALPHABET for b in _B32_ALPHABET)  # 10 bits -> 2 chars
+
+
+def b32(digest: bytes) -> str:
+    """RFC 4648 base32 of a digest whose length is a multiple of 5 bytes (SHA-1's 20,
+    so no padding): what `base64.b32encode` gives, in a fraction of its time, which
+    matters at several digests per archived page."""
+    if len(digest) % 5:
+        return base64.b32encode(digest).decode("ascii")
+    n, pairs = int.from_bytes(digest, "big"), _B32_PAIRS
+    return "".join([pairs[(n >> shift) & 1023] for shift in range(8 * len(digest) - 10, -1, -10)])
+
+
+def sha1_digest(*parts: bytes) -> str:
+    """`sha1:BASE32` of the concatenation of `parts` (hashed in place, not joined)."""
+    digester = hashlib.sha1()
+    for part in parts:
+        digester.update(part)
+    return "sha1:" + b32(digester.digest())
+
+
 def compute_digest(data: bytes, algorithm: str = "sha1") -> str:
     """`algorithm:BASE32` of `data`, the form warcio, pywb and the CDX indexes use."""
-    digest = hashlib.new(algorithm, data).digest()
-    return f"{algorithm}:{base64.b32encode(digest).decode('ascii')}"
+    return f"{algorithm}:{b32(hashlib.new(algorithm, data).digest())}"
 
 
 def digest_matches(expected: str, data: bytes) -> bool:
@@ -25,7 +46,7 @@ def digest_matches(expected: str, data: bytes) -> bool:
     value = value.strip()
     if len(value) == 2 * len(digest):  # hex, as some other tools write
         return value.lower() == digest.hex()
-    return value.upper() == base64.b32encode(digest).decode("ascii")
+    return value.upper() == b32(digest)
 
 
 @dataclass(frozen=True)

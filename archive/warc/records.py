@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from functools import lru_cache
 
 from archive.errors import ArchiveError
 
@@ -54,12 +55,14 @@ class WarcFormatError(ArchiveError):
         self.reason = reason
 
 
+@lru_cache(maxsize=256)  # a capture's records and its article's share one date
 def format_warc_date(when: datetime) -> str:
     """WARC-Date with microseconds (WARC/1.1 allows fractions); rejects naive datetimes
     because guessing their zone would silently shift the capture time."""
     if when.tzinfo is None or when.utcoffset() is None:
         raise ValueError(f"WARC dates need a timezone-aware datetime, got naive {when!r}")
-    return when.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    # isoformat of a UTC datetime ends in "+00:00"; WARC writes "Z"
+    return when.astimezone(timezone.utc).isoformat(timespec="microseconds")[:-6] + "Z"
 
 
 def parse_warc_date(value: str) -> datetime:

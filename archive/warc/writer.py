@@ -1,7 +1,10 @@
 """Rolling WARC/1.1 writer: one gzip member per record, warcinfo first, `.open` until closed.
 
-Built on warcio's record builder, which computes the sha1/base32 block and
-payload digests that replay tools check.
+Built on warcio's records and writer (header block, Content-Length, record
+layout). The sha1/base32 block and payload digests that replay tools check
+are computed here, once per record from the bytes in hand, and handed to
+warcio in the record's headers, so that warcio does not read each payload
+twice more to compute them (it skips digests a record already carries).
 """
 
 from __future__ import annotations
@@ -15,7 +18,6 @@ import os
 import socket
 import sys
 import threading
-import uuid
 from contextlib import contextmanager
 from datetime import date, datetime, timezone
 from pathlib import Path
@@ -25,6 +27,7 @@ from isal import isal_zlib
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter as _WarcioWriter
 
+from archive.warc.digests import sha1_digest
 from archive.warc.httphead import (
     request_head,
     response_head,
@@ -64,14 +67,33 @@ def _software() -> str:
     return f"news-archive/{ours} warcio/{importlib.metadata.version('warcio')}"
 
 
+# RFC 4122 variant bits (10xx) for the first hex digit of the fourth group
+_UUID_VARIANT = {d: "89ab"[int(d, 16) & 3] for d in "0123456789abcdef"}
+
+
 def _new_record_id() -> str:
-    return f"<urn:uuid:{uuid.uuid4()}>"
+    """`<urn:uuid:...>` with a random (version 4) UUID: what `uuid.uuid4()` gives,
+    formatted straight from 16 random bytes (a few records per page add up)."""
+    h = os.urandom(16).hex()
+    return (f"<urn:uuid:{h[:8]}-{h[8:12]}-4{h[13:16]}-"
+            f"{_UUID_VARIANT[h[16]]}{h[17:20]}-{h[20:]}>")
 
 
 def _json_default(value: Any) -> Any:
     if isinstance(value, (datetime, date)):
         return value.isoformat()
     raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+
+
+def metadata_payload(fields: dict) -> bytes:
+    """The block of a metadata record: `fields` as JSON (UTF-8, sorted keys)."""
+    return json.dumps(fields, ensure_ascii=False, sort_keys=True,
+                      default=_json_default).encode("utf-8")
+
+
+# Record types that carry no WARC-Payload-Digest of their own (as warcio's builder).
+_NO_PAYLOAD_DIGEST = _WarcioWriter.NO_PAYLOAD_DIGEST_TYPES
+_EMPTY_DIGEST = sha1_digest(b"")  # e.g. every GET request's payload
 
 
 class _RawHttpHead(StatusAndHeaders):
@@ -91,29 +113,57 @@ class _RawHttpHead(StatusAndHeaders):
         pass  # keep the raw bytes set in __init__
 
 
+class _WarcHeaders(StatusAndHeaders):
+    """WARC record headers for warcio's writer, looked up by exact name first.
+
+    warcio looks headers up case-insensitively (lower-casing every name on each
+    call) several times per record; our names are always spelled as warcio
+    spells them, so an exact match is found at once. Anything else falls back
+    to warcio's own lookup, so the behaviour is unchanged."""
+
+    def __init__(self, headers: list[tuple[str, str]], protocol: str) -> None:
+        # StatusAndHeaders.__init__ would convert every (name, value) to str; ours are
+        super().__init__("", [], protocol=protocol)
+        self.headers = headers
+
+    def get_header(self, name, default_value=None):
+        for key, value in self.headers:
+            if key == name:
+                return value
+        return super().get_header(name, default_value)
+
+    def replace_header(self, name, value):
+        headers = self.headers
+        for index in range(len(headers) - 1, -1, -1):
+            key, old = headers[index]
+            if key == name:
+                headers[index] = (key, value)
+                return old
+        return super().replace_header(name, value)
+
+
 class _GzipMembers:
-    """File wrapper for warcio: compresses writes and ends a gzip member on every
-    flush(), which warcio calls once at the end of each record."""
+    """File wrapper for warcio: collects a record's writes and, on flush() (which
+    warcio calls once at the end of each record), compresses them in one call
+    into one gzip member. Nothing of a record reaches the file before its end;
+    the writer hands the file's buffer to the OS once per public call."""
 
     def __init__(self, fh, level: int) -> None:
         self.fh = fh
         self.level = level
-        self._compressor = None
+        self._parts: list[bytes] = []
 
     def write(self, data: bytes) -> None:
-        if self._compressor is None:
-            self._compressor = isal_zlib.compressobj(
-                self.level, isal_zlib.DEFLATED, 16 + isal_zlib.MAX_WBITS)
-        self.fh.write(self._compressor.compress(data))
+        self._parts.append(data)
 
     def flush(self) -> None:
-        if self._compressor is not None:
-            self.fh.write(self._compressor.flush())
-            self._compressor = None
-        self.fh.flush()  # hand each record to the OS: a crash of this process loses nothing
+        if self._parts:
+            data = b"".join(self._parts)
+            self._parts = []
+            self.fh.write(isal_zlib.compress(data, self.level, 16 + isal_zlib.MAX_WBITS))
 
     def reset(self) -> None:
-        self._compressor = None
+        self._parts = []
 
 
 class WarcWriter:
@@ -266,9 +316,23 @@ class WarcWriter:
                        date: datetime) -> RecordLocation:
         """A JSON object about a capture, or about the crawl when `refers_to` is None
         (then `url` is e.g. "urn:crawl:<crawl_id>")."""
-        payload = json.dumps(fields, ensure_ascii=False, sort_keys=True,
-                             default=_json_default).encode("utf-8")
-        return self._write_derived("metadata", url, refers_to, payload, "application/json", date)
+        return self._write_derived("metadata", url, refers_to, metadata_payload(fields),
+                                   "application/json", date)
+
+    def write_article(self, url: str, refers_to: str, text: str, fields: dict,
+                      date: datetime) -> tuple[RecordLocation, RecordLocation]:
+        """`write_conversion` + `write_metadata` for one capture in one call (one
+        lock, one hand-over to the OS, both records in the same file).
+        Returns (conversion, metadata)."""
+        date_ = format_warc_date(date)
+        body = text.encode("utf-8")
+        payload = metadata_payload(fields)
+        with self._writing():
+            conversion = self._derived_record("conversion", url, refers_to, body,
+                                              "text/plain; charset=utf-8", date_)
+            metadata = self._derived_record("metadata", url, refers_to, payload,
+                                            "application/json", date_)
+        return conversion, metadata
 
     def close(self) -> None:
         """Finish the current file (fsync, rename). Further writes raise ValueError."""
@@ -303,26 +367,51 @@ class WarcWriter:
 
     def _build(self, url: str, rec_type: str, fields: dict, *, payload: bytes,
                head: bytes | None = None, content_type: str | None = None):
+        """warcio's record with all its headers, digests included.
+
+        The headers come out exactly as warcio's create_warc_record + write_record
+        make them when left to compute the digests (same names, same order: ours,
+        then WARC-Payload-Digest, WARC-Block-Digest, Content-Type, Content-Length);
+        given the digests, warcio does not read the payload to compute them, and
+        it fills in Content-Length when writing."""
         fields["WARC-Warcinfo-ID"] = self._warcinfo_id
+        if rec_type not in _NO_PAYLOAD_DIGEST:
+            payload_digest = sha1_digest(payload) if payload else _EMPTY_DIGEST
+            fields["WARC-Payload-Digest"] = payload_digest
+        else:
+            payload_digest = None
+        if head is None:
+            fields["WARC-Block-Digest"] = payload_digest or sha1_digest(payload)
+        else:  # HTTP head + payload (a revisit's payload is empty)
+            fields["WARC-Block-Digest"] = sha1_digest(head, payload)
+        content_type = content_type or _WarcioWriter.WARC_RECORDS.get(
+            rec_type, "application/warc-record")
+        fields["Content-Type"] = content_type
+        fields["Content-Length"] = ""  # set by warcio's writer
         return self._warcio.create_warc_record(
             url, rec_type,
             payload=io.BytesIO(payload),
             length=len(payload),
-            warc_content_type=content_type or "",
-            warc_headers_dict=fields,
+            warc_content_type=content_type,
+            warc_headers=_WarcHeaders(list(fields.items()), self._warcio.warc_version),
             http_headers=_RawHttpHead(head) if head is not None else None,
         )
 
     def _write_derived(self, rec_type: str, url: str, refers_to: str | None,
                        payload: bytes, content_type: str, date_: datetime) -> RecordLocation:
+        date_text = format_warc_date(date_)
+        with self._writing():
+            return self._derived_record(rec_type, url, refers_to, payload, content_type,
+                                        date_text)
+
+    def _derived_record(self, rec_type: str, url: str, refers_to: str | None, payload: bytes,
+                        content_type: str, date_: str) -> RecordLocation:
         record_id = self._new_record_id()
-        fields = self._fields(rec_type, record_id, format_warc_date(date_), url)
+        fields = self._fields(rec_type, record_id, date_, url)
         if refers_to:
             fields["WARC-Refers-To"] = refers_to
-        with self._writing():
-            record = self._build(url, rec_type, fields, payload=payload,
-                                 content_type=content_type)
-            return self._write(record, record_id)
+        record = self._build(url, rec_type, fields, payload=payload, content_type=content_type)
+        return self._write(record, record_id)
 
     def _write(self, record, record_id: str) -> RecordLocation:
         start = self._fh.tell()
@@ -343,6 +432,8 @@ class WarcWriter:
             start = self._fh.tell()
             try:
                 yield
+                # hand the call's records to the OS: a crash of this process loses nothing
+                self._fh.flush()
             except BaseException:
                 self._roll_back(start)
                 raise
