@@ -94,3 +94,14 @@ def _offline_environment(monkeypatch):
     """Keep libraries that like to download things (tldextract) offline."""
     monkeypatch.setenv("TLDEXTRACT_CACHE", "/nonexistent-offline")
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+
+
+@pytest.fixture
+def engine(db_url):
+    """A migrated engine on each database of ``db_url`` (SQLite, PostgreSQL)."""
+    from archive.db.engine import make_engine, upgrade
+
+    engine = make_engine(db_url)
+    upgrade(engine)
+    yield engine
+    engine.dispose()

@@ -14,14 +14,6 @@ from archive.db.models import crawls
 from archive.errors import ArchiveError, DatabaseUnavailable
 
 
-@pytest.fixture
-def engine(db_url):
-    engine = make_engine(db_url)
-    upgrade(engine)
-    yield engine
-    engine.dispose()
-
-
 def _closed_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

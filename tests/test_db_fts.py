@@ -12,14 +12,6 @@ from archive.db.models import articles, fts_table, search_vector
 T0 = datetime(2024, 5, 1, tzinfo=timezone.utc)
 
 
-@pytest.fixture
-def engine(db_url):
-    engine = make_engine(db_url)
-    upgrade(engine)
-    yield engine
-    engine.dispose()
-
-
 def search(engine, query: str) -> list[str]:
     """Content hashes matching ``query``, best first, with each engine's own index."""
     if engine.dialect.name == "sqlite":

@@ -24,14 +24,6 @@ T0 = datetime(2024, 5, 1, 8, 0, 0, 250000, tzinfo=timezone.utc)
 HOUR = timedelta(hours=1)
 
 
-@pytest.fixture
-def engine(db_url):
-    engine = make_engine(db_url)
-    upgrade(engine)
-    yield engine
-    engine.dispose()
-
-
 def digest(n: int) -> str:
     return f"{n:064x}"
 

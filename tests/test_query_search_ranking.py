@@ -5,20 +5,11 @@ from datetime import datetime, timedelta, timezone
 import pytest
 import sqlalchemy as sa
 
-from archive.db.engine import make_engine, upgrade
 from archive.db.index import ArticleRow, Index
 from archive.query.search import search
 
 T0 = datetime(2024, 5, 1, tzinfo=timezone.utc)
 FILLER = "Council members discussed the budget for the coming year at length. " * 12  # ~800 chars
-
-
-@pytest.fixture
-def engine(db_url):
-    engine = make_engine(db_url)
-    upgrade(engine)
-    yield engine
-    engine.dispose()
 
 
 def add(engine, key: str, title: str, text: str, published: datetime | None = T0) -> None:
