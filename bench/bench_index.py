@@ -195,7 +195,9 @@ def drop_fulltext(engine: sa.Engine) -> None:
                 conn.exec_driver_sql(f"DROP TRIGGER {trigger}")
             conn.exec_driver_sql("DROP TABLE articles_fts")
         else:
-            conn.exec_driver_sql("ALTER TABLE articles DROP COLUMN search_vector")
+            conn.exec_driver_sql(
+                "ALTER TABLE articles DROP COLUMN search_vector, DROP COLUMN rank_vector"
+            )
 
 
 def bench(
