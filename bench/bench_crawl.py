@@ -26,6 +26,10 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from settings.default import EXTRACT_WORKERS  # noqa: E402  (what an operator's crawl uses)
+
 TOPIC = "(defence OR defense) AND (India OR Delhi) AND Hegseth"
 
 
@@ -154,7 +158,8 @@ def main() -> None:
     parser.add_argument("--outlets", type=int, default=6)
     parser.add_argument("--filler", type=int, default=333, help="articles per outlet")
     parser.add_argument("--article-kb", type=float, default=40)
-    parser.add_argument("--workers", type=int, default=2, help="EXTRACT_WORKERS")
+    parser.add_argument("--workers", type=int, default=EXTRACT_WORKERS,
+                        help="EXTRACT_WORKERS (default: the production default, %(default)s here)")
     parser.add_argument("--concurrency", type=int, default=64)
     parser.add_argument("--depth", type=int, default=3)
     parser.add_argument("--timeout", type=int, default=600)

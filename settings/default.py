@@ -31,7 +31,11 @@ ARCHIVE_CAPTURE_ENABLED = True  # write every response to the WARC (CaptureMiddl
 
 # --- extraction and topic ----------------------------------------------------------------
 EXTRACT_ENABLED = True  # False: fetch + raw WARC only (benchmarks)
-EXTRACT_WORKERS = max(1, (os.cpu_count() or 2) - 1)
+# One worker per core: the reactor process needs about a third of a core per 100
+# articles/s and yields it while waiting, so workers can take the rest (on 2 cores: about
+# 200 articles/s with 2 workers, 146 with 1; bench/bench_crawl.py). Capped at 4: the
+# single reactor thread saturates near 300 articles/s, and every worker holds ~110 MB.
+EXTRACT_WORKERS = max(1, min(os.cpu_count() or 1, 4))
 EXTRACT_MAX_PENDING = 0  # pages in flight to the workers (0: 4 per worker); bounds memory
 EXTRACT_MIN_TEXT_LENGTH = 400  # shorter clean text: not an article
 EXTRACT_BOILERPLATE = True  # learn and strip per-site repeated lines

@@ -35,7 +35,7 @@ class ExtractPipeline:
     workers as each site's current furniture set, and saved when the spider closes.
 
     Settings: EXTRACT_ENABLED (True; False disables the pipeline: raw capture only),
-    EXTRACT_WORKERS (cpu count - 1), EXTRACT_MIN_TEXT_LENGTH (400),
+    EXTRACT_WORKERS (cpu count, at most 4), EXTRACT_MIN_TEXT_LENGTH (400),
     EXTRACT_BOILERPLATE (True), EXTRACT_MAX_PENDING (0: 4 per worker; pages in flight to
     the workers, the rest wait and hold back downloading).
     """
