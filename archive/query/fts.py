@@ -25,6 +25,17 @@ from archive.errors import ArchiveError
 #: The text-search configuration that the PostgreSQL search_vector column uses.
 PG_TS_CONFIG = "english"
 
+
+def pg_ts_config() -> sa.ColumnElement:
+    """PG_TS_CONFIG as an SQL literal, for the text-search functions' first argument."""
+    return sa.literal_column(f"'{PG_TS_CONFIG}'")
+
+
+def _term_tsquery(term: "Term") -> sa.ColumnElement:
+    """One word (plainto_tsquery) or phrase (phraseto_tsquery), its text a bound parameter."""
+    function = sa.func.phraseto_tsquery if term.phrase else sa.func.plainto_tsquery
+    return function(pg_ts_config(), sa.bindparam(None, term.text, type_=sa.Text))
+
 _TOKEN = re.compile(r'\s*(-?)(?:"([^"]*)"|(\S+))')
 
 
@@ -72,12 +83,7 @@ class ParsedQuery:
 
     def tsquery(self) -> sa.ColumnElement:
         """The PostgreSQL tsquery expression, every term a bound parameter."""
-        config = sa.literal_column(f"'{PG_TS_CONFIG}'")
-
-        def one(term: Term) -> sa.ColumnElement:
-            function = sa.func.phraseto_tsquery if term.phrase else sa.func.plainto_tsquery
-            return function(config, sa.bindparam(None, term.text, type_=sa.Text))
-
+        one = _term_tsquery
         expression = None
         for clause in self.clauses:
             ored = one(clause[0])
@@ -87,6 +93,14 @@ class ParsedQuery:
             expression = ored if expression is None else expression.op("&&")(ored)
         for term in self.excluded:
             expression = expression.op("&&")(_Negated(one(term)))
+        return sa.Grouping(expression)
+
+    def any_term_tsquery(self) -> sa.ColumnElement:
+        """A tsquery matching any of the query's words or phrases (not the excluded ones)."""
+        expression = None
+        for term in self.terms:
+            one = _term_tsquery(term)
+            expression = one if expression is None else expression.op("||")(one)
         return sa.Grouping(expression)
 
     def __str__(self) -> str:

@@ -19,7 +19,7 @@ import sqlalchemy as sa
 
 from archive.db.models import articles, captures, fts_table, rank_vector, search_vector
 from archive.query.filters import Filters
-from archive.query.fts import PG_TS_CONFIG, ParsedQuery, QuerySyntaxError, parse_query
+from archive.query.fts import ParsedQuery, QuerySyntaxError, parse_query, pg_ts_config
 from archive.query.source import connection
 
 #: Marks around matched words in titles and snippets.
@@ -173,7 +173,7 @@ def _search_postgresql(conn, parsed, filters, limit, offset, highlight) -> list[
     # JIT compilation costs more than it saves on a ranked top-N query: off for this transaction.
     conn.exec_driver_sql("SET LOCAL jit = off")
     tsquery = parsed.tsquery()
-    in_lead_query = _any_term(parsed)
+    in_lead_query = parsed.any_term_tsquery()
     # ts_rank, not ts_rank_cd: cover density is ~3x slower per match and ranks news no better.
     # Ranked with the OR of the terms, each term scores by where it occurs (title A, lead B)
     # and the scores are averaged: more of the query in the title and lead ranks higher.
@@ -202,7 +202,7 @@ def _search_postgresql(conn, parsed, filters, limit, offset, highlight) -> list[
         return []
     # Snippets and highlights for that page only.
     start, end = highlight
-    config = sa.literal_column(f"'{PG_TS_CONFIG}'")
+    config = pg_ts_config()
     options = (
         f"StartSel={start}, StopSel={end}, MaxWords={SNIPPET_WORDS}, MinWords=12, "
         f'MaxFragments=2, FragmentDelimiter=" {ELLIPSIS} "'
@@ -216,17 +216,6 @@ def _search_postgresql(conn, parsed, filters, limit, offset, highlight) -> list[
     ).where(articles.c.id.in_(list(ranks)))
     rows = {row.id: row for row in conn.execute(details)}
     return [_hit(rows[i], ranks[i]) for i in ranks if i in rows]
-
-
-def _any_term(parsed: ParsedQuery) -> sa.ColumnElement:
-    """A tsquery matching any of the query's words or phrases (not the excluded ones)."""
-    config = sa.literal_column(f"'{PG_TS_CONFIG}'")
-    expression = None
-    for term in parsed.terms:
-        function = sa.func.phraseto_tsquery if term.phrase else sa.func.plainto_tsquery
-        one = function(config, sa.bindparam(None, term.text, type_=sa.Text))
-        expression = one if expression is None else expression.op("||")(one)
-    return sa.Grouping(expression)
 
 
 def _hit(row, score: float) -> SearchHit:
