@@ -12,7 +12,8 @@ import logging
 import uuid
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Iterator
+from collections.abc import Iterable, Iterator
+from typing import Any
 
 from archive import indexing
 from archive.db.engine import default_database_url, make_engine, schema_state
@@ -230,12 +231,11 @@ class CrawlSession:
         self.index.add_crawl(indexing.crawl_row(fields))
         self.index.flush()
 
-    def write_response(self, exchange: HttpExchange, site: str | None = None) -> CaptureRef:
+    def write_response(self, exchange: HttpExchange) -> CaptureRef:
         """Archive one HTTP exchange (request + response records) and index it.
 
-        `site` is accepted for the caller's convenience; the stored site is
-        derived from the URL and the crawl's sites so that reindex finds the same.
-        """
+        The stored site is derived from the URL and the crawl's sites, so that
+        reindex finds the same."""
         written = self.writer.write_exchange(exchange)
         self.index.add_capture(
             self._capture_row(exchange, written.response, "response", written.payload_digest,
@@ -248,7 +248,7 @@ class CrawlSession:
         )
 
     def write_revisit(
-        self, exchange: HttpExchange, previous: PreviousCapture, site: str | None = None
+        self, exchange: HttpExchange, previous: PreviousCapture
     ) -> CaptureRef:
         """Archive a re-fetch that brought nothing new: a 304 (server-not-modified)
         or a body whose payload digest equals the previous capture's."""
@@ -272,7 +272,7 @@ class CrawlSession:
         )
 
     def add_article(
-        self, ref: CaptureRef, result: Any, topics: list[TopicMatch] = (), site: str | None = None,
+        self, ref: CaptureRef, result: Any, topics: Iterable[TopicMatch] = (),
         *, content_hash: str | None = None,
     ) -> str:
         """Write the clean text (conversion) and the extracted fields (metadata)

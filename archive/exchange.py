@@ -26,14 +26,6 @@ class HttpExchange:
     ip_address: str | None
     fetched_at: datetime  # tz-aware UTC
 
-    def response_header(self, name: bytes) -> bytes | None:
-        """First value of a response header, case-insensitive."""
-        wanted = name.lower()
-        for key, value in self.response_headers:
-            if key.lower() == wanted:
-                return value
-        return None
-
 
 @dataclass(frozen=True)
 class CaptureRef:

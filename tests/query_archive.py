@@ -176,10 +176,10 @@ def build_archive(directory: Path, database_url: str | None = None) -> Expected:
     topic = [TopicMatch(TOPIC, 0.82)]
 
     def archive_article(session, url, site, html_bytes, fetched_at, topics):
-        ref = session.write_response(_exchange(url, html_bytes, fetched_at), site=site)
+        ref = session.write_response(_exchange(url, html_bytes, fetched_at))
         result = extract(html_bytes, url)
         assert result.text, f"extractor found no article at {url}"
-        return session.add_article(ref, result, topics=topics, site=site)
+        return session.add_article(ref, result, topics=topics)
 
     with Archive.open(directory, database_url) as arch:
         # Crawl 1: the story breaks.

@@ -14,7 +14,6 @@ from __future__ import annotations
 import contextlib
 import csv
 import dataclasses
-import functools
 import json
 import shutil
 import sys
@@ -304,14 +303,3 @@ def library_errors() -> Iterator[None]:
     except DBAPIError as exc:  # the database went away or refused: one line, not a traceback
         reason = " ".join(str(exc.orig if exc.orig is not None else exc).split())
         raise click.ClickException(f"database error: {reason}") from exc
-
-
-def handle_errors(func: Callable) -> Callable:
-    """Decorator form of ``library_errors`` for command callbacks."""
-
-    @functools.wraps(func)
-    def wrapper(*args, **kwargs):
-        with library_errors():
-            return func(*args, **kwargs)
-
-    return wrapper

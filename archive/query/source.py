@@ -30,7 +30,3 @@ def connection(source: Any) -> Iterator[sa.Connection]:
 
     with connect(engine_of(source)) as conn:
         yield conn
-
-
-def dialect_name(conn: sa.Connection) -> str:
-    return conn.dialect.name

@@ -100,10 +100,6 @@ class HttpHead:
                 return value
         return None
 
-    def get_all(self, name: str | bytes) -> list[bytes]:
-        wanted = to_bytes(name).lower()
-        return [value for key, value in self.headers if key.lower() == wanted]
-
     # Response start line: `HTTP/1.1 200 OK`.
     @property
     def protocol(self) -> str:

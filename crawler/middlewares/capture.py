@@ -78,10 +78,10 @@ class CaptureMiddleware:
         exchange = self._exchange(request, response)
         previous = request.meta.get("previous")
         if previous is not None and self._unchanged(exchange, previous):
-            ref = session.write_revisit(exchange, previous=previous, site=site)
+            ref = session.write_revisit(exchange, previous=previous)
             self.stats.inc_value("archive/revisits")
         else:
-            ref = session.write_response(exchange, site=site)
+            ref = session.write_response(exchange)
             self.stats.inc_value("archive/responses")
         request.meta["capture"] = ref
         self.stats.inc_value(f"site/{site}/pages_fetched")

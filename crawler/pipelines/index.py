@@ -56,7 +56,7 @@ class IndexPipeline:
         min_score = getattr(spider, "min_score", 0.0) or 0.0
         on_topic = bool(query) and item.score is not None and item.score >= min_score
         topics = [TopicMatch(query, round(item.score, 6))] if on_topic else []
-        content_hash = session.add_article(item.capture, item.result, topics=topics, site=item.site,
+        content_hash = session.add_article(item.capture, item.result, topics=topics,
                                            content_hash=item.content_hash)  # computed by the worker
         known = self.extension.known_hashes
         prefix = f"site/{item.site}"
