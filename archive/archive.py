@@ -18,9 +18,12 @@ from typing import Any
 from archive import indexing
 from archive.db.engine import default_database_url, make_engine, schema_state
 from archive.db.engine import upgrade as migrate
-from archive.db.index import CaptureRow, Index
+from archive.db.writer import IndexWriter
 from archive.errors import RecordNotFound, SchemaOutdated
+from archive.db.rows import CaptureRow
 from archive.exchange import CaptureRef, HttpExchange, PreviousCapture, StoredResponse, TopicMatch
+from archive.query import captures as captures_query
+from archive.query.captures import CaptureInfo
 from archive.warc.reader import read_record
 from archive.warc.records import RecordLocation
 from archive.warc.recovery import recover
@@ -65,7 +68,8 @@ class Archive:
         self.robots = robots
         # Full batches are written by a background thread so that a crawl never
         # waits for the database; lookups and close() wait for it to catch up.
-        self.index = Index(engine, batch_size=index_batch_size, background=index_background)
+        self.index = IndexWriter(engine, batch_size=index_batch_size,
+                                 background=index_background)
 
     @classmethod
     def open(
@@ -149,6 +153,7 @@ class Archive:
         lang, limit, offset as keyword filters)."""
         from archive.query import api
 
+        self.index.flush()  # read what was written so far
         return api.search(self, query, **filters)
 
     def article(self, ref: str):
@@ -156,35 +161,42 @@ class Archive:
         and versions; raises RecordNotFound."""
         from archive.query import api
 
+        self.index.flush()  # read what was written so far
         return api.article(self, ref)
 
     def captures(self, **where: Any):
         """Iterate captures (url=, content_hash=, site=, crawl_id=)."""
         from archive.query import api
 
+        self.index.flush()  # read what was written so far
         return api.captures(self, **where)
 
     def articles(self, query: str | None = None, **filters: Any):
         """Iterate export records (the JSONL export's fields) matching the filters."""
         from archive.query import api
 
+        self.index.flush()  # read what was written so far
         return api.articles(self, query, **filters)
 
     def dataframe(self, query: str | None = None, **filters: Any):
         """A pandas DataFrame of matching articles (needs pandas)."""
         from archive.query import api
 
+        self.index.flush()  # read what was written so far
         return api.dataframe(self, query, **filters)
 
     # --- reading ---
 
     def latest_capture(self, url: str) -> PreviousCapture | None:
-        row = self.index.latest_capture(url)
+        """The newest capture of `url` (exact or canonical form), for a conditional re-fetch."""
+        self.index.flush()
+        row = captures_query.latest_capture(self.engine, url)
         return _previous(row) if row else None
 
     def capture_states(self) -> Iterator[PreviousCapture]:
         """The latest capture of every canonical URL (for incremental crawls)."""
-        for row in self.index.capture_states():
+        self.index.flush()
+        for row in captures_query.capture_states(self.engine):
             yield _previous(row)
 
     def read_response(self, record_id: str) -> StoredResponse:
@@ -192,7 +204,8 @@ class Archive:
 
         A revisit is followed to the record it refers to for the body.
         """
-        row = self.index.capture(record_id)
+        self.index.flush()
+        row = captures_query.capture(self.engine, record_id)
         if row is None:
             raise RecordNotFound(f"no capture with record id {record_id}")
         record = read_record(self.directory, _location(row))
@@ -325,11 +338,11 @@ class CrawlSession:
         )
 
 
-def _location(row: CaptureRow) -> RecordLocation:
+def _location(row: CaptureInfo) -> RecordLocation:
     return RecordLocation(row.warc_filename, row.warc_offset, row.warc_length, row.record_id)
 
 
-def _previous(row: CaptureRow) -> PreviousCapture:
+def _previous(row: CaptureInfo) -> PreviousCapture:
     return PreviousCapture(
         record_id=row.record_id, url=row.url, fetched_at=row.fetched_at, status=row.status,
         etag=row.etag, last_modified=row.last_modified, payload_digest=row.payload_digest,

@@ -11,7 +11,7 @@ import json
 from datetime import datetime
 from typing import Any
 
-from archive.db.index import ArticleRow, CaptureRow, CrawlRow, DerivedRecordRow, TopicMatchRow
+from archive.db.rows import ArticleRow, CaptureRow, CrawlRow, DerivedRecordRow, TopicMatchRow
 from archive.text import content_hash as hash_text
 from archive.urls import canonical_url, site_for_url
 from archive.warc.records import RecordLocation

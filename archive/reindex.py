@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Callable
 
 from archive import indexing
+from archive.query.captures import capture
 from archive.warc.reader import WarcRecord, iter_records, warc_files
 from archive.warc.records import WarcFormatError
 
@@ -134,7 +135,7 @@ class _Rebuilder:
         content_hash = self.article_of.get(record.refers_to)
         if content_hash is None:
             self.index.flush()
-            original = self.index.capture(record.refers_to)
+            original = capture(self.index.engine, record.refers_to)
             content_hash = original.content_hash if original else None
         self.index.add_capture(self._capture(record, "revisit", sites, crawl_id,
                                              content_hash=content_hash))

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
+from archive.query.captures import iter_captures, iter_derived
 from archive.warc.digests import verify_digests
 from archive.warc.reader import iter_records, warc_files
 from archive.warc.records import RecordLocation, WarcFormatError
@@ -63,13 +64,13 @@ def verify(archive, progress: Callable[[int], None] | None = None) -> VerifyRepo
     seen = _scan_files(Path(archive.directory), report, progress)
     indexed: set[str] = set()
     archive.index.flush()
-    for row in archive.index.iter_captures():
+    for row in iter_captures(archive.engine):
         report.captures += 1
         indexed.add(row.record_id)
         _check_row(report, seen, row.record_id, row.warc_filename, row.warc_offset,
                    row.warc_length, expected_types=(row.record_type,),
                    payload_digest=row.payload_digest)
-    for row in archive.index.iter_derived():
+    for row in iter_derived(archive.engine):
         report.derived += 1
         indexed.add(row.record_id)
         _check_row(report, seen, row.record_id, row.warc_filename, row.warc_offset,

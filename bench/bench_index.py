@@ -31,14 +31,14 @@ import sqlalchemy as sa
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from archive.db.engine import make_engine, upgrade  # noqa: E402
-from archive.db.index import (  # noqa: E402
+from archive.db.rows import (  # noqa: E402
     ArticleRow,
     CaptureRow,
     CrawlRow,
     DerivedRecordRow,
-    Index,
     TopicMatchRow,
 )
+from archive.db.writer import IndexWriter  # noqa: E402
 
 PG_URL = os.environ.get(
     "ARCHIVE_BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -132,7 +132,7 @@ def make_pages(count: int, text_size: int = 5000, seed: int = 1) -> list[Page]:
 
 def insert_pages(engine: sa.Engine, pages: list[Page], batch_size: int = 500) -> Result:
     """Index ``pages`` the way a live crawl does (article first, then its rows); timed."""
-    index = Index(engine, batch_size=batch_size)
+    index = IndexWriter(engine, batch_size=batch_size)
     index.add_crawl(
         CrawlRow(crawl_id=CRAWL_ID, spider="bench", topic="bench topic", sites=[],
                  settings_digest="", started_at=T0)

@@ -15,7 +15,7 @@ from click.testing import CliRunner
 from archive import Archive
 from archive.cli import main as cli
 from archive.db.engine import make_engine
-from archive.db.index import dump_tables
+from archive.query.dump import dump_tables
 from archive.errors import DatabaseUnavailable, RecordNotFound
 from archive.exchange import HttpExchange, TopicMatch
 from archive.text import content_hash
@@ -102,11 +102,12 @@ def write_two_crawls(directory, db_url, *, precomputed_hash=False):
 def test_live_archive_reads_back_and_verifies(db_url, tmp_path):
     a, b = write_two_crawls(tmp_path / "warcs", db_url)
     with Archive.open(tmp_path / "warcs", db_url) as archive:
-        story = archive.index.article(content_hash(STORY))
+        story = archive.article(content_hash(STORY))
         assert story.first_url == "http://127.0.0.2:8001/story"
         assert story.first_site == "Outlet A"
         assert story.last_seen == T0 + timedelta(days=1)  # bumped by the revisits
-        captures = archive.index.captures_for_hash(content_hash(STORY))
+        captures = story.captures
+        assert captures == list(archive.captures(content_hash=content_hash(STORY)))
         assert len(captures) == 4  # two outlets + two revisits
         assert {c.site for c in captures} == {"Outlet A", "Outlet B"}
         assert {c.record_type for c in captures} == {"response", "revisit"}
@@ -120,8 +121,7 @@ def test_live_archive_reads_back_and_verifies(db_url, tmp_path):
         revisit = [c for c in captures if c.record_type == "revisit"][0]
         assert archive.read_response(revisit.record_id).body == html(STORY)
         # the changed page is a new article version; the old one stays
-        versions = {c.content_hash for c in archive.index.captures_for_url(
-            "http://127.0.0.2:8001/sport")}
+        versions = {c.content_hash for c in archive.captures(url="http://127.0.0.2:8001/sport")}
         assert versions == {content_hash("Cricket scores."),
                             content_hash("Cricket scores, updated.")}
         with pytest.raises(RecordNotFound):
@@ -173,9 +173,11 @@ def test_add_article_trusts_a_precomputed_content_hash(tmp_path, sqlite_url):
         given = "f" * 64  # trusted, not recomputed: this one is deliberately not the text's
         assert session.add_article(b, Result("Other."), content_hash=given) == given
         session.close()
-        assert archive.index.article(given).text == "Other."
-        assert archive.index.capture(b.record_id).content_hash == given
-        assert archive.index.article(content_hash("Other.")) is None
+        assert archive.article(given).text == "Other."
+        [capture_b] = archive.captures(url=b.url)
+        assert capture_b.content_hash == given
+        with pytest.raises(RecordNotFound):
+            archive.article(content_hash("Other."))
         metadata = [r for f in sorted((tmp_path / "warcs").glob("*.warc.gz"))
                     for r in iter_records(f) if r.rec_type == "metadata" and r.refers_to]
         assert [json.loads(r.payload)["content_hash"] for r in metadata] == [

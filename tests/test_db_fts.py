@@ -6,7 +6,8 @@ import pytest
 import sqlalchemy as sa
 
 from archive.db.engine import make_engine, upgrade
-from archive.db.index import ArticleRow, Index
+from archive.db.rows import ArticleRow
+from archive.db.writer import IndexWriter as Index
 from archive.db.models import articles, fts_table, search_vector
 
 T0 = datetime(2024, 5, 1, tzinfo=timezone.utc)
@@ -114,7 +115,9 @@ def _integrity_check(engine) -> None:
 
 
 def test_sqlite_fts_merge_policy_is_set_by_the_first_write(sqlite_url):
-    from archive.db.index import SQLITE_FTS_CONFIG, ArticleRow, Index
+    from archive.db.dialects import SQLiteBackend
+
+    SQLITE_FTS_CONFIG = SQLiteBackend.FTS_CONFIG
 
     engine = make_engine(sqlite_url)
     upgrade(engine)

@@ -1,5 +1,6 @@
-"""The batched index on SQLite and PostgreSQL: idempotent upserts, article and topic
-semantics, lookups, capture states, site segments and whole-database dumps."""
+"""The index writer on SQLite and PostgreSQL: idempotent upserts, article and topic
+semantics, read back through the query layer (lookups, capture states), site
+segments and whole-database dumps."""
 
 import dataclasses
 from datetime import datetime, timedelta, timezone
@@ -8,17 +9,22 @@ import pytest
 import sqlalchemy as sa
 
 from archive.db.engine import make_engine, upgrade
-from archive.db.index import (
+from archive.db.models import metadata
+from archive.db.rows import (
+    ARTICLE_FIELDS,
     ArticleRow,
     CaptureRow,
     CrawlRow,
     DerivedRecordRow,
-    Index,
     TopicMatchRow,
-    dump_tables,
 )
-from archive.db.models import metadata
 from archive.db.segments import load_site_segments, save_site_segments
+from archive.db.writer import IndexWriter as Index
+from archive.errors import RecordNotFound
+from archive.query import captures as q
+from archive.query.articles import article as article_view
+from archive.query.dump import dump_tables
+from archive.query.overview import crawl_summaries
 
 T0 = datetime(2024, 5, 1, 8, 0, 0, 250000, tzinfo=timezone.utc)
 HOUR = timedelta(hours=1)
@@ -82,6 +88,19 @@ def add_batch(index: Index, count: int) -> None:
     index.flush()
 
 
+def stored(engine, content_hash: str):
+    """The stored article, read through the query layer (None if there is none)."""
+    try:
+        return article_view(engine, content_hash, history=False)
+    except RecordNotFound:
+        return None
+
+
+def stored_capture(engine, record_id: str) -> CaptureRow | None:
+    info = q.capture(engine, record_id)
+    return CaptureRow(**info.as_dict()) if info is not None else None
+
+
 def counts(engine) -> dict[str, int]:
     with engine.connect() as conn:
         return {
@@ -138,7 +157,7 @@ def test_failed_flush_keeps_the_buffer(engine):
     assert index.pending() == 1
     index.add_crawl(crawl("no-such-crawl"))
     index.flush()
-    assert index.capture(capture(1).record_id).crawl_id == "no-such-crawl"
+    assert stored_capture(engine, capture(1).record_id).crawl_id == "no-such-crawl"
 
 
 def test_article_first_and_last_seen(engine):
@@ -153,7 +172,8 @@ def test_article_first_and_last_seen(engine):
     # Two sightings in one batch are merged before the upsert.
     index.add_article(article(1, at=T0 + 2 * HOUR, site="Other", url="https://o/1"))
 
-    row = index.article(digest(1))
+    index.flush()
+    row = stored(engine, digest(1))
     assert row.first_seen == T0
     assert row.last_seen == T0 + 5 * HOUR
     assert (row.first_site, row.first_url) == ("Early", "https://e/1")
@@ -170,7 +190,7 @@ def test_capture_with_content_hash_widens_article_span(engine):
     index.add_capture(capture(2, at=T0 + 3 * HOUR, url="https://syndicated.example/x",
                               site="Syndicator", content_hash=digest(1)))
     index.flush()
-    row = index.article(digest(1))
+    row = stored(engine, digest(1))
     assert (row.first_seen, row.last_seen) == (T0 + HOUR, T0 + 3 * HOUR)
 
     # A capture indexed first, its article hash set afterwards (the live crawl order),
@@ -179,16 +199,16 @@ def test_capture_with_content_hash_widens_article_span(engine):
     index.flush()
     index.set_capture_content_hash(capture(3).record_id, digest(1))
     index.flush()
-    row = index.article(digest(1))
+    row = stored(engine, digest(1))
     assert (row.first_seen, row.last_seen) == (T0, T0 + 3 * HOUR)
     assert (row.first_site, row.first_url) == ("Early", "https://early.example/y")
-    assert index.capture(capture(3).record_id).content_hash == digest(1)
+    assert stored_capture(engine, capture(3).record_id).content_hash == digest(1)
 
     # ... and within the same batch.
     index.add_capture(capture(4, at=T0 + 9 * HOUR))
     index.set_capture_content_hash(capture(4).record_id, digest(1))
     index.flush()
-    assert index.article(digest(1)).last_seen == T0 + 9 * HOUR
+    assert stored(engine, digest(1)).last_seen == T0 + 9 * HOUR
 
 
 def test_readding_a_capture_fills_a_missing_content_hash_only(engine):
@@ -200,11 +220,11 @@ def test_readding_a_capture_fills_a_missing_content_hash_only(engine):
     index.flush()
     index.add_capture(capture(1, content_hash=digest(1)))
     index.flush()
-    assert index.capture(capture(1).record_id).content_hash == digest(1)
+    assert stored_capture(engine, capture(1).record_id).content_hash == digest(1)
     index.add_capture(capture(1, content_hash=digest(2)))
     index.add_capture(capture(1, status=500))
     index.flush()
-    stored = index.capture(capture(1).record_id)
+    stored = stored_capture(engine, capture(1).record_id)
     assert stored.content_hash == digest(1)
     assert stored.status == 200
 
@@ -226,9 +246,9 @@ def test_topic_match_keeps_max_score(engine):
                                         crawl_id="a" * 32))
     index.flush()
 
-    assert index.topic_matches(digest(1)) == [
-        TopicMatchRow(query="energy", content_hash=digest(1), score=0.9, crawl_id="a" * 32),
-        TopicMatchRow(query="climate", content_hash=digest(1), score=0.6, crawl_id="b" * 32),
+    assert stored(engine, digest(1)).topics == [
+        {"query": "energy", "score": 0.9, "crawl_id": "a" * 32},
+        {"query": "climate", "score": 0.6, "crawl_id": "b" * 32},
     ]
     assert counts(engine)["topics"] == 2
     assert counts(engine)["topic_matches"] == 2
@@ -242,21 +262,22 @@ def test_topics_created_by_another_index(engine):
     first.flush()
     second.add_topic_match(TopicMatchRow(query="shared", content_hash=digest(1), score=0.2))
     second.flush()
-    assert [m.score for m in first.topic_matches(digest(1))] == [0.2]
+    assert [m["score"] for m in stored(engine, digest(1)).topics] == [0.2]
 
 
 def test_finish_crawl(engine):
     index = Index(engine)
     index.add_crawl(crawl())
     index.finish_crawl("c" * 32, T0 + HOUR, {"pages": 3, "errors": {"timeout": 1}})
-    row = index.crawl("c" * 32)
+    index.flush()
+    [row] = crawl_summaries(engine)
+    assert row.crawl_id == "c" * 32
     assert row.finished_at == T0 + HOUR
     assert row.stats == {"pages": 3, "errors": {"timeout": 1}}
-    assert row.sites == crawl().sites
-    assert index.crawl("nope") is None
+    assert row.sites == len(crawl().sites)
 
 
-def test_lookups_return_plain_rows(engine):
+def test_query_layer_reads_what_the_writer_stored(engine):
     index = Index(engine)
     index.add_crawl(crawl())
     index.add_article(article(1))
@@ -270,35 +291,36 @@ def test_lookups_return_plain_rows(engine):
                               status=304))
     index.add_capture(capture(4, at=T0 + 3 * HOUR, url="https://example.com/other"))
     index.add_derived(derived(1))
-    # no flush: lookups read through the buffer
+    index.flush()
 
-    got = index.article(digest(1))
-    assert isinstance(got, ArticleRow)
+    got = stored(engine, digest(1))
     # its captures (up to T0 + 2h) widened last_seen
-    assert got == dataclasses.replace(article(1), last_seen=T0 + 2 * HOUR)
-    assert index.article(digest(99)) is None
+    expected = dataclasses.replace(article(1), last_seen=T0 + 2 * HOUR)
+    assert {name: getattr(got, name) for name in ARTICLE_FIELDS} == \
+        dataclasses.asdict(expected)
+    assert stored(engine, digest(99)) is None
 
-    assert index.capture(capture(1).record_id) == capture(
+    assert stored_capture(engine, capture(1).record_id) == capture(
         1, url=url, canonical_url=canonical, content_hash=digest(1)
     )
-    assert index.capture("<urn:uuid:nope>") is None
+    assert q.capture(engine, "<urn:uuid:nope>") is None
 
-    latest = index.latest_capture(canonical)
+    latest = q.latest_capture(engine, canonical)
     assert latest.record_id == capture(3).record_id and latest.record_type == "revisit"
-    assert index.latest_capture(url).record_id == capture(1).record_id
-    assert index.latest_capture("https://example.com/missing") is None
+    # a URL is looked up by its canonical form too: the tracking parameter is dropped
+    assert q.latest_capture(engine, url).record_id == capture(3).record_id
+    assert q.latest_capture(engine, "https://example.com/missing") is None
 
-    assert [c.record_id for c in index.captures_for_url(canonical)] == [
+    assert [c.record_id for c in q.iter_captures(engine, url=canonical)] == [
         capture(n).record_id for n in (1, 2, 3)
     ]
-    assert [c.record_id for c in index.captures_for_hash(digest(1))] == [
+    assert [c.record_id for c in q.iter_captures(engine, content_hash=digest(1))] == [
         capture(n).record_id for n in (1, 2, 3)
     ]
-    assert [c.record_id for c in index.iter_captures()] == [
+    assert [c.record_id for c in q.iter_captures(engine)] == [
         capture(n).record_id for n in (1, 2, 3, 4)
     ]
-    assert list(index.iter_derived()) == [derived(1)]
-    assert all(type(c) is CaptureRow for c in index.iter_captures())
+    assert list(q.iter_derived(engine)) == [derived(1)]
 
 
 def test_capture_states_latest_per_canonical_url(engine):
@@ -317,7 +339,8 @@ def test_capture_states_latest_per_canonical_url(engine):
     index.add_capture(tie)
     expected[tie.canonical_url] = tie
 
-    states = {row.canonical_url: row for row in index.capture_states()}
+    index.flush()
+    states = {row.canonical_url: CaptureRow(**row.as_dict()) for row in q.capture_states(engine)}
     assert states == expected
 
 
@@ -327,7 +350,8 @@ def test_capture_states_streams_many_rows(engine):
     for n in range(5000):
         index.add_capture(capture(n, at=T0 + timedelta(seconds=n),
                                   canonical_url=f"https://example.com/u/{n % 2500}"))
-    states = list(index.capture_states())
+    index.flush()
+    states = list(q.capture_states(engine))
     assert len(states) == 2500
     assert all(s.fetched_at >= T0 + timedelta(seconds=2500) for s in states)
 
@@ -417,13 +441,13 @@ def test_nul_characters_do_not_break_a_batch(engine):
     index.add_article(article(1, title="Ti\x00tle", authors=["A\x00"], text="te\x00xt"))
     index.add_capture(capture(1, etag='"\x00"', content_hash=digest(1)))
     index.flush()
-    stored = index.article(digest(1))
+    row = stored(engine, digest(1))
     if engine.dialect.name == "postgresql":  # cannot store NUL: replaced
-        assert (stored.title, stored.authors, stored.text) == ("Ti\ufffdtle", ["A\ufffd"],
+        assert (row.title, row.authors, row.text) == ("Ti\ufffdtle", ["A\ufffd"],
                                                                "te\ufffdxt")
-        assert index.capture(capture(1).record_id).etag == '"\ufffd"'
+        assert stored_capture(engine, capture(1).record_id).etag == '"\ufffd"'
     else:
-        assert (stored.title, stored.authors, stored.text) == ("Ti\x00tle", ["A\x00"], "te\x00xt")
+        assert (row.title, row.authors, row.text) == ("Ti\x00tle", ["A\x00"], "te\x00xt")
 
 
 def test_site_segment_with_nul_is_stored(engine):
@@ -495,7 +519,7 @@ def test_background_failure_surfaces_and_is_retried(engine):
     assert index.pending() == 2  # nothing lost
     index.add_crawl(crawl("late-crawl"))
     index.flush()
-    assert index.capture(capture(2).record_id).crawl_id == "late-crawl"
+    assert stored_capture(engine, capture(2).record_id).crawl_id == "late-crawl"
     index.close()
 
 
@@ -512,14 +536,13 @@ def test_article_and_its_captures_in_one_batch(engine):
     index.set_capture_content_hash(capture(3).record_id, digest(1))  # before the stored span
     index.add_capture(capture(4, at=T0 + 7 * HOUR, content_hash=digest(1)))  # after it
     index.flush()
-    row = index.article(digest(1))
+    row = stored(engine, digest(1))
     assert (row.first_seen, row.last_seen) == (T0, T0 + 7 * HOUR)
     assert (row.first_site, row.first_url) == ("Early", "https://early/1")
 
 
 def test_fast_writes_store_what_sqlalchemy_stores(engine):
-    """The per-page tables are written through the driver with SQLAlchemy's own bind
-    processors: the stored values are those of a plain Core insert."""
+    """The writer's upserts store the values a plain Core insert of the same rows stores."""
     from archive.db.models import articles, captures
 
     index = Index(engine)
@@ -551,8 +574,8 @@ def test_fast_writes_store_what_sqlalchemy_stores(engine):
 
 
 def test_multi_row_batches_equal_row_by_row_writes(tmp_path):
-    """SQLite writes a batch in multi-row INSERTs (several statements per table for
-    a big batch); the database is the same as one written a row at a time."""
+    """A big batch (SQLAlchemy's insertmanyvalues: multi-row INSERTs, several per
+    table) gives the same database as one written a row at a time."""
     dumps = []
     for name, batch_size in (("big", 10_000), ("single", 1)):
         engine = make_engine(f"sqlite:///{tmp_path / name}.sqlite")

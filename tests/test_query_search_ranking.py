@@ -5,7 +5,8 @@ from datetime import datetime, timedelta, timezone
 import pytest
 import sqlalchemy as sa
 
-from archive.db.index import ArticleRow, Index
+from archive.db.rows import ArticleRow
+from archive.db.writer import IndexWriter as Index
 from archive.query.search import search
 
 T0 = datetime(2024, 5, 1, tzinfo=timezone.utc)

@@ -6,11 +6,10 @@ from collections.abc import Mapping
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 
+from archive.db.dialects import backend
 from archive.db.engine import connect
-from archive.db.index import without_nul
 from archive.db.models import site_pages, site_segments
 
 #: segment_hash -> (segment, page_count)
@@ -43,7 +42,7 @@ def save_site_segments(
     each other's counts); a new segment is inserted with its increment;
     first_seen keeps the earliest and last_seen the latest ``seen_at``.
     """
-    insert = _insert_for(engine)
+    insert, clean = backend(engine).insert, backend(engine).clean
     with connect(engine, begin=True) as conn:
         if pages:
             stmt = insert(site_pages)
@@ -73,7 +72,7 @@ def save_site_segments(
                         ),
                     },
                 ),
-                _clean(engine)([
+                clean([
                     {
                         "site": site,
                         "segment_hash": digest,
@@ -86,14 +85,3 @@ def save_site_segments(
                 ]),
             )
 
-
-def _clean(engine: Engine):
-    return without_nul if engine.dialect.name == "postgresql" else (lambda rows: rows)
-
-
-def _insert_for(engine: Engine):
-    if engine.dialect.name == "postgresql":
-        return postgresql.insert
-    if engine.dialect.name == "sqlite":
-        return sqlite.insert
-    raise ValueError(f"unsupported database dialect {engine.dialect.name!r}")

@@ -17,9 +17,9 @@ from datetime import date, datetime
 from typing import Any, Iterable, Iterator
 
 from archive.errors import ArchiveError
-from archive.query.articles import ArticleView, CaptureInfo
+from archive.query.articles import ArticleView
 from archive.query.articles import article as _article
-from archive.query.articles import iter_captures
+from archive.query.captures import CaptureInfo, iter_captures
 from archive.query.export import iter_records
 from archive.query.filters import Filters
 from archive.query.search import SearchHit

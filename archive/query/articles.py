@@ -12,6 +12,7 @@ import sqlalchemy as sa
 
 from archive.db.models import articles, captures, topic_matches, topics
 from archive.errors import ArchiveError, RecordNotFound
+from archive.query.captures import CaptureInfo, iter_captures
 from archive.query.source import connection
 from archive.urls import canonical_url
 
@@ -21,30 +22,6 @@ _SENTENCE_END = re.compile(r"(?<=[.!?…])\s+(?=[\"“‘'(\[A-Z0-9])")
 
 class AmbiguousReference(ArchiveError):
     """A short hash prefix matches more than one article."""
-
-
-@dataclass
-class CaptureInfo:
-    """Where and when one response (or revisit) was archived."""
-
-    record_id: str
-    record_type: str
-    url: str
-    canonical_url: str
-    site: str | None
-    fetched_at: datetime
-    status: int | None
-    content_type: str | None
-    warc_filename: str
-    warc_offset: int
-    warc_length: int
-    payload_digest: str | None
-    crawl_id: str | None
-    content_hash: str | None
-    refers_to_record_id: str | None
-
-    def as_dict(self) -> dict[str, Any]:
-        return dict(self.__dict__)
 
 
 @dataclass
@@ -224,33 +201,6 @@ def article(source: Any, ref: str, *, history: bool = True) -> ArticleView:
             urls = sorted({c.canonical_url for c in view.captures})
             view.history = [url_history(conn, url) for url in urls]
     return view
-
-
-def iter_captures(
-    source: Any,
-    *,
-    url: str | None = None,
-    content_hash: str | None = None,
-    site: str | None = None,
-    crawl_id: str | None = None,
-    batch_size: int = 1000,
-) -> Iterator[CaptureInfo]:
-    """Captures, oldest first, optionally only those of a URL, an article, a site or a crawl."""
-    stmt = sa.select(captures).order_by(captures.c.fetched_at, captures.c.id)
-    if url is not None:
-        stmt = stmt.where(
-            sa.or_(captures.c.url == url, captures.c.canonical_url == canonical_url(url))
-        )
-    if content_hash is not None:
-        stmt = stmt.where(captures.c.content_hash == content_hash)
-    if site is not None:
-        stmt = stmt.where(sa.func.lower(captures.c.site) == site.lower())
-    if crawl_id is not None:
-        stmt = stmt.where(captures.c.crawl_id == crawl_id)
-    with connection(source) as conn:
-        result = conn.execute(stmt.execution_options(yield_per=batch_size)).mappings()
-        for row in result:
-            yield CaptureInfo(**{name: row[name] for name in CaptureInfo.__dataclass_fields__})
 
 
 def url_history(source: Any, url: str) -> UrlHistory:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -10,6 +9,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from archive.db.dialects import backend
 from archive.db.models import articles, captures, crawls, topic_matches, topics
 from archive.query.source import connection
 
@@ -119,20 +119,7 @@ def stats(source: Any, directory: str | Path | None = None) -> dict[str, Any]:
 
 def database_size(conn: sa.Connection) -> int | None:
     """Bytes the archive's tables take: the SQLite file (+ WAL), or the PostgreSQL relations."""
-    if conn.dialect.name == "sqlite":
-        path = conn.engine.url.database
-        if not path or path == ":memory:":
-            return None
-        return sum(os.path.getsize(p) for p in (path, path + "-wal") if os.path.exists(p))
-    if conn.dialect.name == "postgresql":
-        return int(conn.execute(
-            sa.text(
-                "SELECT coalesce(sum(pg_total_relation_size(c.oid)), 0)::bigint FROM pg_class c "
-                "JOIN pg_namespace n ON n.oid = c.relnamespace "
-                "WHERE c.relkind = 'r' AND n.nspname = current_schema()"
-            )
-        ).scalar_one())
-    return None
+    return backend(conn).database_size(conn)
 
 
 def sites(source: Any) -> list[SiteSummary]:

@@ -1,0 +1,464 @@
+"""The index writer: buffered, idempotent batch writes, optionally on a background thread.
+
+Writes are buffered and flushed in one transaction per batch, one
+``executemany`` per table (SQLAlchemy's own: on SQLite and PostgreSQL its
+"insertmanyvalues" batches an INSERT's rows into multi-row VALUES), in an
+order that satisfies the foreign keys. Every write is an upsert, so adding the
+same rows again (a re-run, a reindex from the WARC files) changes nothing.
+Reading is the query layer's job (`archive.query`); flush before reading what
+was just added.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import threading
+from collections import deque
+from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from archive.db.dialects import Backend, backend
+from archive.db.engine import connect
+from archive.db.models import (
+    UTCDateTime,
+    articles,
+    captures,
+    crawls,
+    derived_records,
+    topic_matches,
+    topics,
+)
+from archive.db.rows import (
+    ARTICLE_FIELDS,
+    CAPTURE_FIELDS,
+    CRAWL_FIELDS,
+    DERIVED_FIELDS,
+    ArticleRow,
+    CaptureRow,
+    CrawlRow,
+    DerivedRecordRow,
+    TopicMatchRow,
+)
+
+logger = logging.getLogger(__name__)
+
+MAX_BACKLOG = 2  # full batches a background writer may be behind by
+
+
+@dataclass
+class _Buffer:
+    """Rows waiting to be written, merged by key (the last word wins per the upsert rules)."""
+
+    crawls: dict[str, CrawlRow] = field(default_factory=dict)
+    finished: dict[str, tuple[datetime, dict[str, Any] | None]] = field(default_factory=dict)
+    articles: dict[str, ArticleRow] = field(default_factory=dict)
+    captures: dict[str, CaptureRow] = field(default_factory=dict)
+    capture_hashes: dict[str, str] = field(default_factory=dict)
+    derived: dict[str, DerivedRecordRow] = field(default_factory=dict)
+    matches: dict[tuple[str, str], TopicMatchRow] = field(default_factory=dict)
+    pending: int = 0
+
+
+class IndexWriter:
+    """Buffered writer of the index tables.
+
+    ``add_*`` calls only buffer rows; once ``batch_size`` rows are waiting
+    (or on ``flush()``/``close()``) they are written in one
+    transaction. Thread-safe. Write order inside a batch: crawls, articles,
+    captures, derived records, topics, topic matches; so add an article no
+    later than the batch in which a capture refers to it.
+
+    Upsert rules: crawls, captures, derived records do nothing on conflict
+    (a re-added capture only fills a missing content_hash). Articles keep
+    their first stored fields, with first_seen = min, last_seen = max and
+    first_site/first_url of the earliest sighting; a capture that carries a
+    content_hash widens its article's first/last seen the same way. Topic
+    matches keep the highest score (and that score's crawl_id).
+
+    A failed flush raises and keeps the buffer, so it can be retried; a
+    connection that cannot be opened raises DatabaseUnavailable. On
+    PostgreSQL, NUL characters (which it cannot store) become U+FFFD.
+    """
+
+    def __init__(self, engine: Engine, batch_size: int = 500, *, background: bool = False) -> None:
+        if batch_size < 1:
+            raise ValueError("batch_size must be at least 1")
+        self.engine = engine
+        self.batch_size = batch_size
+        self._lock = threading.RLock()
+        # Background mode: full batches are written by one worker thread, so the
+        # caller (a crawl's reactor thread) does not wait for the database. The
+        # drivers release the GIL while the database works (FTS5 tokenising,
+        # to_tsvector on the server), so that work overlaps with the caller's.
+        self._writer = (ThreadPoolExecutor(1, thread_name_prefix="index-writer")
+                        if background else None)
+        self._batches: deque[tuple[_Buffer, Future[None] | None]] = deque()  # (batch, future | None), oldest first
+        self._replaying = False
+        self._backend = backend(engine)
+        self._prepared = False
+        self._topic_ids: dict[str, int] = {}
+        self._statements = _Statements(self._backend)
+        self._buf = _Buffer()
+
+    # buffered writes
+
+    def add_crawl(self, row: CrawlRow) -> None:
+        with self._lock:
+            self._buf.crawls.setdefault(row.crawl_id, row)
+            self._added()
+
+    def finish_crawl(
+        self, crawl_id: str, finished_at: datetime, stats: dict[str, Any] | None
+    ) -> None:
+        with self._lock:
+            self._buf.finished[crawl_id] = (finished_at, stats)
+            self._added()
+
+    def add_capture(self, row: CaptureRow) -> None:
+        with self._lock:
+            pending = self._buf.captures.get(row.record_id)
+            if pending is None:
+                self._buf.captures[row.record_id] = row
+            elif pending.content_hash is None and row.content_hash is not None:
+                self._buf.captures[row.record_id] = dataclasses.replace(
+                    pending, content_hash=row.content_hash
+                )
+            self._added()
+
+    def set_capture_content_hash(self, record_id: str, content_hash: str) -> None:
+        """Record that a capture (added now or earlier) holds the article ``content_hash``."""
+        with self._lock:
+            pending = self._buf.captures.get(record_id)
+            if pending is not None:
+                self._buf.captures[record_id] = dataclasses.replace(pending, content_hash=content_hash)
+            else:
+                self._buf.capture_hashes[record_id] = content_hash
+            self._added()
+
+    def add_derived(self, row: DerivedRecordRow) -> None:
+        with self._lock:
+            self._buf.derived.setdefault(row.record_id, row)
+            self._added()
+
+    def add_article(self, row: ArticleRow) -> None:
+        with self._lock:
+            pending = self._buf.articles.get(row.content_hash)
+            self._buf.articles[row.content_hash] = row if pending is None else _merge(pending, row)
+            self._added()
+
+    def add_topic_match(self, row: TopicMatchRow) -> None:
+        with self._lock:
+            key = (row.query, row.content_hash)
+            pending = self._buf.matches.get(key)
+            if pending is None or row.score > pending.score:
+                self._buf.matches[key] = row
+            self._added()
+
+    def pending(self) -> int:
+        """How many buffered writes are not yet in the database."""
+        with self._lock:
+            return self._buf.pending + sum(batch.pending for batch, _ in self._batches)
+
+    def flush(self) -> None:
+        """Write everything buffered (one transaction per batch) and wait for
+        background writes. On error the unwritten batches are kept, to be
+        retried by the next flush, and the error is raised."""
+        with self._lock:
+            self._hand_over()
+            self._wait(keep=0)
+
+    def close(self) -> None:
+        try:
+            self.flush()
+        finally:
+            if self._writer is not None:
+                self._writer.shutdown(wait=True)
+                self._writer = None
+
+    def __enter__(self) -> IndexWriter:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        if exc_info[0] is None:
+            self.close()
+
+    # internals
+
+    def _added(self) -> None:
+        self._buf.pending += 1
+        if self._buf.pending >= self.batch_size and not self._replaying:
+            self._hand_over()
+            # Background mode: go on buffering while the writer thread works, but
+            # never let more than MAX_BACKLOG batches pile up (backpressure).
+            self._wait(keep=0 if self._writer is None else MAX_BACKLOG)
+
+    def _hand_over(self) -> None:
+        """Move the current buffer to the queue of batches to write."""
+        if self._buf.pending:
+            batch, self._buf = self._buf, _Buffer()
+            future = self._writer.submit(self._write_batch, batch) if self._writer else None
+            self._batches.append((batch, future))
+
+    def _wait(self, keep: int) -> None:
+        """Write (or wait for) queued batches, oldest first, until `keep` remain.
+
+        On a failure every unwritten batch goes back into the buffer, merged
+        with what was added since, so that the next flush retries it all in one
+        transaction (and a later add can mend it, e.g. a missing crawl row)."""
+        while len(self._batches) > keep:
+            batch, future = self._batches.popleft()
+            try:
+                if future is None:
+                    self._write_batch(batch)
+                else:
+                    future.result()
+            except BaseException:
+                failed = [batch]
+                while self._batches:
+                    later, later_future = self._batches.popleft()
+                    try:
+                        if later_future is None:
+                            raise RuntimeError("not written")
+                        later_future.result()
+                    except BaseException:
+                        failed.append(later)
+                self._restore(failed)
+                raise
+
+    def _restore(self, failed: list[_Buffer]) -> None:
+        newer, self._buf = self._buf, _Buffer()
+        self._replaying = True
+        try:
+            for batch in (*failed, newer):
+                for row in batch.crawls.values():
+                    self.add_crawl(row)
+                for crawl_id, (finished_at, stats) in batch.finished.items():
+                    self.finish_crawl(crawl_id, finished_at, stats)
+                for row in batch.articles.values():
+                    self.add_article(row)
+                for row in batch.captures.values():
+                    self.add_capture(row)
+                for record_id, content_hash in batch.capture_hashes.items():
+                    self.set_capture_content_hash(record_id, content_hash)
+                for row in batch.derived.values():
+                    self.add_derived(row)
+                for row in batch.matches.values():
+                    self.add_topic_match(row)
+        finally:
+            self._replaying = False
+
+    def _write_batch(self, batch: _Buffer) -> None:
+        new_topic_ids: dict[str, int] = {}
+        with connect(self.engine, begin=True) as conn:
+            if not self._prepared:
+                self._backend.prepare_writes(conn)
+            self._write(conn, batch, new_topic_ids)
+        self._prepared = True
+        self._topic_ids.update(new_topic_ids)
+        logger.debug("index: wrote %d buffered rows", batch.pending)
+
+    def _write(self, conn: sa.Connection, buf: _Buffer, new_topic_ids: dict[str, int]) -> None:
+        st, clean = self._statements, self._backend.clean
+
+        def rows(values: Iterable[Any], names: tuple[str, ...]) -> list[dict[str, Any]]:
+            return [clean(_params(row, names)) for row in values]
+
+        if buf.crawls:
+            conn.execute(st.crawls, rows(buf.crawls.values(), CRAWL_FIELDS))
+        if buf.finished:
+            conn.execute(
+                st.finish_crawl,
+                clean([
+                    {"b_crawl_id": crawl_id, "b_finished_at": finished_at, "b_stats": stats}
+                    for crawl_id, (finished_at, stats) in buf.finished.items()
+                ]),
+            )
+        if buf.articles:
+            conn.execute(st.articles, rows(buf.articles.values(), ARTICLE_FIELDS))
+        sightings: list[tuple[str, datetime, str | None, str]] = []
+        if buf.captures:
+            conn.execute(st.captures, rows(buf.captures.values(), CAPTURE_FIELDS))
+            sightings.extend(
+                (r.content_hash, r.fetched_at, r.site, r.url)
+                for r in buf.captures.values()
+                if r.content_hash is not None
+            )
+        if buf.capture_hashes:
+            conn.execute(
+                st.set_capture_hash,
+                [{"b_record_id": k, "b_hash": v} for k, v in buf.capture_hashes.items()],
+            )
+            sightings.extend(_sightings_of(conn, buf.capture_hashes))
+        # A sighting inside the span of an article written in this batch changes
+        # nothing (the upsert above made the stored span at least that wide): the
+        # usual case of a live crawl, which adds each article with its capture.
+        sightings = [s for s in sightings if not _within(buf.articles.get(s[0]), s[1])]
+        if sightings:
+            conn.execute(st.widen_article, clean(_widenings(sightings)))
+        if buf.derived:
+            conn.execute(st.derived, rows(buf.derived.values(), DERIVED_FIELDS))
+        if buf.matches:
+            topic_ids = self._resolve_topics(
+                conn, {r.query for r in buf.matches.values()}, new_topic_ids
+            )
+            conn.execute(st.topic_matches, [
+                {"topic_id": topic_ids[r.query], "content_hash": r.content_hash,
+                 "score": float(r.score), "crawl_id": r.crawl_id}
+                for r in buf.matches.values()
+            ])
+
+    def _resolve_topics(
+        self, conn: sa.Connection, queries: set[str], new_topic_ids: dict[str, int]
+    ) -> dict[str, int]:
+        known = {q: self._topic_ids[q] for q in queries if q in self._topic_ids}
+        missing = sorted(queries - known.keys())
+        if missing:
+            conn.execute(self._statements.topics, [{"query": q} for q in missing])
+            for chunk in _chunks(missing, 500):
+                for topic_id, query in conn.execute(
+                    sa.select(topics.c.id, topics.c.query).where(topics.c.query.in_(chunk))
+                ):
+                    new_topic_ids[query] = topic_id
+            known.update(new_topic_ids)
+        return known
+
+def _merge(old: ArticleRow, new: ArticleRow) -> ArticleRow:
+    """Two sightings of one article: the first one's fields, the widest seen span."""
+    earliest = new if new.first_seen < old.first_seen else old
+    return dataclasses.replace(
+        old,
+        first_seen=earliest.first_seen,
+        first_site=earliest.first_site,
+        first_url=earliest.first_url,
+        last_seen=max(old.last_seen, new.last_seen),
+    )
+
+
+def _sightings_of(
+    conn: sa.Connection, capture_hashes: dict[str, str]
+) -> Iterator[tuple[str, datetime, str | None, str]]:
+    for chunk in _chunks(sorted(capture_hashes), 500):
+        query = sa.select(
+            captures.c.record_id, captures.c.fetched_at, captures.c.site, captures.c.url
+        ).where(captures.c.record_id.in_(chunk))
+        for record_id, fetched_at, site, url in conn.execute(query):
+            yield capture_hashes[record_id], fetched_at, site, url
+
+
+def _within(article: ArticleRow | None, fetched_at: datetime) -> bool:
+    """Whether a sighting at ``fetched_at`` lies inside a buffered article's span."""
+    if article is None:
+        return False
+    try:
+        return article.first_seen <= fetched_at <= article.last_seen
+    except TypeError:  # naive and aware datetimes mixed: let the database compare them
+        return False
+
+
+WIDEN_FIELDS = ("b_hash", "b_first", "b_site", "b_url", "b_last")
+
+
+def _widenings(
+    sightings: Iterable[tuple[str, datetime, str | None, str]],
+) -> list[dict[str, Any]]:
+    """One parameter set per article (WIDEN_FIELDS): its earliest sighting (with
+    site/url) and latest time."""
+    spans: dict[str, list[Any]] = {}
+    for content_hash, fetched_at, site, url in sightings:
+        span = spans.get(content_hash)
+        if span is None:
+            spans[content_hash] = [content_hash, fetched_at, site, url, fetched_at]
+            continue
+        if fetched_at < span[1]:
+            span[1:4] = [fetched_at, site, url]
+        if fetched_at > span[4]:
+            span[4] = fetched_at
+    return [dict(zip(WIDEN_FIELDS, span)) for span in spans.values()]
+
+
+def _chunks(items: list[str], size: int) -> Iterator[list[str]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+
+
+def _params(row: Any, names: tuple[str, ...]) -> dict[str, Any]:
+    return {name: getattr(row, name) for name in names}
+
+
+class _Statements:
+    """The upsert statements, built once per writer with the engine's ``insert()``."""
+
+    def __init__(self, backend: Backend) -> None:
+        insert = backend.insert
+        self.crawls = insert(crawls).on_conflict_do_nothing(index_elements=["crawl_id"])
+        self.finish_crawl = (
+            sa.update(crawls)
+            .where(crawls.c.crawl_id == sa.bindparam("b_crawl_id"))
+            .values(finished_at=sa.bindparam("b_finished_at"), stats=sa.bindparam("b_stats"))
+        )
+
+        a = articles
+        stmt = insert(a)
+        new = stmt.excluded
+        earlier = new.first_seen < a.c.first_seen
+        later = new.last_seen > a.c.last_seen
+        self.articles = stmt.on_conflict_do_update(
+            index_elements=["content_hash"],
+            set_={
+                "first_seen": sa.case((earlier, new.first_seen), else_=a.c.first_seen),
+                "first_site": sa.case((earlier, new.first_site), else_=a.c.first_site),
+                "first_url": sa.case((earlier, new.first_url), else_=a.c.first_url),
+                "last_seen": sa.case((later, new.last_seen), else_=a.c.last_seen),
+            },
+            where=sa.or_(earlier, later),
+        )
+
+        stmt = insert(captures)
+        self.captures = stmt.on_conflict_do_update(
+            index_elements=["record_id"],
+            set_={"content_hash": stmt.excluded.content_hash},
+            where=sa.and_(
+                captures.c.content_hash.is_(None), stmt.excluded.content_hash.is_not(None)
+            ),
+        )
+        self.set_capture_hash = (
+            sa.update(captures)
+            .where(captures.c.record_id == sa.bindparam("b_record_id"))
+            .values(content_hash=sa.bindparam("b_hash"))
+        )
+
+        first = sa.bindparam("b_first", type_=UTCDateTime())
+        last = sa.bindparam("b_last", type_=UTCDateTime())
+        earlier = a.c.first_seen > first
+        later = a.c.last_seen < last
+        self.widen_article = (
+            sa.update(a)
+            .where(a.c.content_hash == sa.bindparam("b_hash"), sa.or_(earlier, later))
+            .values(
+                first_seen=sa.case((earlier, first), else_=a.c.first_seen),
+                first_site=sa.case((earlier, sa.bindparam("b_site")), else_=a.c.first_site),
+                first_url=sa.case((earlier, sa.bindparam("b_url")), else_=a.c.first_url),
+                last_seen=sa.case((later, last), else_=a.c.last_seen),
+            )
+        )
+
+        self.derived = insert(derived_records).on_conflict_do_nothing(
+            index_elements=["record_id"]
+        )
+        self.topics = insert(topics).on_conflict_do_nothing(index_elements=["query"])
+
+        stmt = insert(topic_matches)
+        self.topic_matches = stmt.on_conflict_do_update(
+            index_elements=["topic_id", "content_hash"],
+            set_={"score": stmt.excluded.score, "crawl_id": stmt.excluded.crawl_id},
+            where=stmt.excluded.score > topic_matches.c.score,
+        )
