@@ -128,6 +128,19 @@ def test_coverage_table_json_and_plot(run, built, tmp_path):
     assert result.exit_code == 1 and "nothing to plot" in result.output
 
 
+def test_coverage_plot_to_a_bad_path_is_a_one_line_error(run, built, tmp_path):
+    result = run("coverage", "--topic", TOPIC, "--plot", str(tmp_path / "coverage.xyz"))
+    assert result.exit_code == 1, result.output
+    assert result.output.startswith("Error: cannot draw a .xyz file: use one of ")
+    assert ".png" in result.output and isinstance(result.exception, SystemExit)
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    result = run("coverage", "--topic", TOPIC, "--plot", str(blocker / "coverage.png"))
+    assert result.exit_code == 1, result.output
+    assert result.output.startswith(f"Error: cannot write the plot to {blocker / 'coverage.png'}")
+    assert "Traceback" not in result.output and isinstance(result.exception, SystemExit)
+
+
 def test_overviews(run, built):
     totals = json.loads(ok(run("stats", "--json")))
     assert totals["articles"] == 8 and totals["crawls"] == 2 and totals["warc_files"] >= 1

@@ -162,7 +162,7 @@ def test_replay_command_serves_the_archive_folder(run, built, pywb_bin):
     port = free_port()
     printed = ok(run("replay", "--pywb-bin", str(pywb_bin), "--port", str(port), "--rebuild-index",
                      "-q"))
-    assert printed.strip().endswith(f"wayback --port {port}")
+    assert printed.strip().endswith(f"wayback --port {port} --bind 127.0.0.1")
     command = replay_command(built.directory, port=port, pywb_bin=pywb_bin)
     exp = built.expected
     first, second = exp.seed_hashes[UPDATED_SEED], exp.updated_hash
@@ -175,10 +175,25 @@ def test_replay_command_serves_the_archive_folder(run, built, pywb_bin):
         assert status == 200 and b"Update (November 2, 2025)" in new
         status, _ = wayback.get(f"/archive/20251031mp_/{exp.seed_urls[SYNDICATED_SEED]}")
         assert status == 200
+        assert listening_addresses(port) == {"127.0.0.1"}  # not every interface
+
+
+def listening_addresses(port: int) -> set[str]:
+    """IPv4 addresses with a socket listening on ``port`` (from /proc/net/tcp)."""
+    found = set()
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        local, state = line.split()[1], line.split()[3]
+        address, _, hex_port = local.partition(":")
+        if state == "0A" and int(hex_port, 16) == port:  # 0A: LISTEN
+            found.add(".".join(str(b) for b in reversed(bytes.fromhex(address))))
+    return found
 
 
 def test_replay_without_pywb_prints_the_command(run, built):
     printed = ok(run("replay", "--port", "8123", "-q"))
-    assert "wayback --port 8123" in printed and str(built.directory.resolve() / "pywb") in printed
+    assert "wayback --port 8123 --bind 127.0.0.1" in printed
+    assert str(built.directory.resolve() / "pywb") in printed
+    everywhere = ok(run("replay", "--port", "8123", "--bind", "0.0.0.0"))
+    assert "wayback --port 8123 --bind 0.0.0.0" in everywhere
     config = (built.directory / "pywb" / "config.yaml").read_text()
     assert "index_paths" in config and "archive_paths" in config

@@ -231,9 +231,12 @@ def coverage(archive_ctx, filters, query, by, plot, output_format):
       archive coverage --topic "india us defence"
       archive coverage --topic "india us defence" --by week --plot coverage.png
     """
+    from archive.query.coverage import check_plot_path, plot_coverage
     from archive.query.coverage import coverage as run_coverage
-    from archive.query.coverage import plot_coverage
 
+    if plot:
+        with library_errors():  # before the query: a wrong suffix should not wait for it
+            check_plot_path(plot)
     with opened(archive_ctx) as arch:
         rows = run_coverage(arch, filters, query=query, by=by)
         if plot:

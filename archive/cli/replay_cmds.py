@@ -81,13 +81,15 @@ def wacz(archive_ctx, crawl_id, output, all_crawls, title, validate, quiet):
 @click.command()
 @click.option("--port", default=8080, show_default=True, type=click.IntRange(1, 65535),
               help="Port pywb listens on.")
+@click.option("--bind", default="127.0.0.1", show_default=True, metavar="ADDRESS",
+              help="Address pywb listens on; 0.0.0.0 serves every interface (the network).")
 @click.option("--pywb-bin", type=click.Path(exists=True, path_type=Path),
               help="pywb's `wayback` executable or the bin/ folder of its virtualenv.")
 @click.option("--serve", is_flag=True, help="Start pywb now instead of printing the command.")
 @click.option("--rebuild-index", is_flag=True, help="Rebuild the CDXJ index even if it is current.")
 @quiet_option
 @pass_archive
-def replay(archive_ctx, port, pywb_bin, serve, rebuild_index, quiet):
+def replay(archive_ctx, port, bind, pywb_bin, serve, rebuild_index, quiet):
     """Print (or with --serve, start) the pywb command that replays the archive.
 
     Writes DIR/pywb/config.yaml (a collection named "archive" over the WARC
@@ -96,14 +98,16 @@ def replay(archive_ctx, port, pywb_bin, serve, rebuild_index, quiet):
 
     \b
     Examples:
-      archive replay                       # prints: cd DIR/pywb && wayback --port 8080
+      archive replay                 # prints: cd DIR/pywb && wayback --port 8080 --bind 127.0.0.1
       archive replay --serve --pywb-bin ~/pywb-venv/bin --port 8090
+      archive replay --serve --bind 0.0.0.0    # reachable from other machines
     """
     from archive.query.replay import find_wayback, replay_command
 
     with library_errors():
         with progress_bar(None, desc="cdx", unit="B", unit_scale=True, quiet=quiet) as bar:
-            command = replay_command(archive_ctx.directory, port=port, pywb_bin=pywb_bin,
+            command = replay_command(archive_ctx.directory, port=port, bind=bind,
+                                     pywb_bin=pywb_bin,
                                      rebuild_index=True if rebuild_index else None,
                                      progress=bar.update)
     if not serve:

@@ -114,6 +114,7 @@ def plot_coverage(
     import matplotlib.pyplot as plt
 
     path = Path(path)
+    check_plot_path(path)
     if not rows:
         raise ArchiveError("nothing to plot: no articles match")
     sites = sorted({r.site for r in rows})
@@ -159,7 +160,23 @@ def plot_coverage(
         only = datetime.combine(periods[0], datetime.min.time())
         timeline.set_xlim(only - timedelta(days=3), only + timedelta(days=3))
     fig.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fig.savefig(path, dpi=120)
+    except OSError as exc:
+        raise ArchiveError(f"cannot write the plot to {path}: {exc.strerror or exc}") from exc
+    finally:
+        plt.close(fig)
     return path
+
+
+def check_plot_path(path: str | Path) -> None:
+    """Raise ArchiveError unless matplotlib can draw to ``path``'s format (by its suffix)."""
+    from matplotlib.backend_bases import FigureCanvasBase
+
+    suffix = Path(path).suffix.lower().lstrip(".")
+    known = FigureCanvasBase.get_supported_filetypes()
+    if suffix and suffix not in known:
+        raise ArchiveError(
+            f"cannot draw a .{suffix} file: use one of " + ", ".join(f".{s}" for s in sorted(known))
+        )

@@ -22,6 +22,10 @@ COLLECTION = "archive"
 PYWB_DIR = "pywb"
 
 
+#: pywb listens on all interfaces unless told otherwise; replay only on this machine by default.
+DEFAULT_BIND = "127.0.0.1"
+
+
 class ReplayError(ArchiveError):
     """pywb cannot be set up or started."""
 
@@ -35,12 +39,16 @@ class ReplayCommand:
     config: Path
     index: Path
     port: int
+    bind: str = DEFAULT_BIND
     collection: str = COLLECTION
     env: dict[str, str] = field(default_factory=dict)
 
     @property
     def base_url(self) -> str:
-        return f"http://localhost:{self.port}/{self.collection}/"
+        host = "localhost" if self.bind in (DEFAULT_BIND, "0.0.0.0", "::") else self.bind
+        if ":" in host:  # an IPv6 address
+            host = f"[{host}]"
+        return f"http://{host}:{self.port}/{self.collection}/"
 
     def url_for(self, url: str, when: datetime | None = None) -> str:
         """The replay address of ``url`` as archived at (or nearest to) ``when``."""
@@ -107,6 +115,7 @@ def replay_command(
     directory: str | os.PathLike,
     *,
     port: int = 8080,
+    bind: str = DEFAULT_BIND,
     pywb_bin: str | os.PathLike | None = None,
     collection: str = COLLECTION,
     rebuild_index: bool | None = None,
@@ -118,11 +127,12 @@ def replay_command(
     )
     wayback = find_wayback(pywb_bin) or "wayback"
     return ReplayCommand(
-        argv=[wayback, "--port", str(port)],
+        argv=[wayback, "--port", str(port), "--bind", bind],
         cwd=config.parent,
         config=config,
         index=index,
         port=port,
+        bind=bind,
         collection=collection,
         env={"PYWB_CONFIG_FILE": str(config)},
     )
