@@ -51,3 +51,22 @@ def test_upgrade_flag_migrates_then_answers(tmp_path, monkeypatch):
     assert result.exit_code == 0, result.output
     assert schema_state(engine) == "current"
     engine.dispose()
+
+
+def test_python_m_archive_works_beside_a_folder_named_archive(tmp_path, monkeypatch):
+    """`python -m archive` in a folder holding an `archive` folder (one's archive, say)
+    imports the installed package, not that folder as a namespace package."""
+    import os
+    import subprocess
+    import sys
+
+    from archive import Archive
+
+    Archive.open(tmp_path / "archive").close()
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "ARCHIVE_DATABASE_URL")}
+    result = subprocess.run(
+        [sys.executable, "-m", "archive", "--dir", "archive", "stats"],
+        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "warc files" in result.stdout and "Traceback" not in result.stderr
