@@ -18,6 +18,7 @@ import os
 import socket
 import sys
 import threading
+import uuid
 from contextlib import contextmanager
 from datetime import date, datetime, timezone
 from pathlib import Path
@@ -65,18 +66,6 @@ def _software() -> str:
         # the package object exists (we are inside it) even while it initialises
         ours = getattr(sys.modules.get("archive"), "__version__", "unknown")
     return f"news-archive/{ours} warcio/{importlib.metadata.version('warcio')}"
-
-
-# RFC 4122 variant bits (10xx) for the first hex digit of the fourth group
-_UUID_VARIANT = {d: "89ab"[int(d, 16) & 3] for d in "0123456789abcdef"}
-
-
-def _new_record_id() -> str:
-    """`<urn:uuid:...>` with a random (version 4) UUID: what `uuid.uuid4()` gives,
-    formatted straight from 16 random bytes (a few records per page add up)."""
-    h = os.urandom(16).hex()
-    return (f"<urn:uuid:{h[:8]}-{h[8:12]}-4{h[13:16]}-"
-            f"{_UUID_VARIANT[h[16]]}{h[17:20]}-{h[20:]}>")
 
 
 def _json_default(value: Any) -> Any:
@@ -349,7 +338,7 @@ class WarcWriter:
     # --- hooks (tests fix these for deterministic records) ---
 
     def _new_record_id(self) -> str:
-        return _new_record_id()
+        return f"<urn:uuid:{uuid.uuid4()}>"
 
     def _now(self) -> datetime:
         return datetime.now(timezone.utc)
