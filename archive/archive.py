@@ -10,17 +10,17 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Iterable, Iterator
 from datetime import datetime, timezone
 from pathlib import Path
-from collections.abc import Iterable, Iterator
 from typing import Any
 
 from archive import indexing
 from archive.db.engine import default_database_url, make_engine, schema_state
 from archive.db.engine import upgrade as migrate
+from archive.db.rows import CaptureRow
 from archive.db.writer import IndexWriter
 from archive.errors import RecordNotFound, SchemaOutdated
-from archive.db.rows import CaptureRow
 from archive.exchange import CaptureRef, HttpExchange, PreviousCapture, StoredResponse, TopicMatch
 from archive.query import captures as captures_query
 from archive.query.captures import CaptureInfo
@@ -79,7 +79,7 @@ class Archive:
         *,
         upgrade: bool = False,
         **options: Any,
-    ) -> "Archive":
+    ) -> Archive:
         """Open (creating if needed) the archive in `directory`.
 
         An empty database gets the current schema; an older one raises
@@ -101,7 +101,7 @@ class Archive:
             )
         return cls(directory, url, engine, **options)
 
-    def __enter__(self) -> "Archive":
+    def __enter__(self) -> Archive:
         return self
 
     def __exit__(self, *exc) -> None:
@@ -121,7 +121,7 @@ class Archive:
         sites: list[dict] | None = None,
         settings_digest: str = "",
         extra_warcinfo: dict | None = None,
-    ) -> "CrawlSession":
+    ) -> CrawlSession:
         """Begin writing: recovers WARC files a crashed writer left open, then
         opens a new rolling WARC file whose warcinfo names this crawl."""
         recover(self.directory)  # logs what it truncated

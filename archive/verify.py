@@ -8,9 +8,9 @@ exact file, offset and reason; nothing stops at the first one.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 from archive.query.captures import iter_captures, iter_derived
 from archive.warc.digests import verify_digests

@@ -95,9 +95,8 @@ def plain_trafilatura(html: bytes, url: str) -> str | None:
 def demoweb_boilerplate(filler: int, verbose: bool = False) -> int:
     """Extract every article of the local demo web (crawler.demoweb) in crawl order, with and
     without the per-site learner, and count the lines that are not article body."""
-    from crawler.demoweb.web import DemoWeb
-
     from archive.extract import SiteBoilerplate, extract, normalise_segment
+    from crawler.demoweb.web import DemoWeb
 
     rows = []
     with DemoWeb(filler_per_outlet=filler, bad_inputs=False) as web:

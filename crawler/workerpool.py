@@ -106,7 +106,7 @@ class _Worker:
         if self.task is not None:
             try:
                 await asyncio.wait_for(asyncio.shield(self.task), timeout=5)
-            except (asyncio.TimeoutError, asyncio.CancelledError):
+            except (TimeoutError, asyncio.CancelledError):
                 self.task.cancel()
         self.process.join(timeout=10)
         if self.process.is_alive():

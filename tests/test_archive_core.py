@@ -15,9 +15,9 @@ from click.testing import CliRunner
 from archive import Archive
 from archive.cli import main as cli
 from archive.db.engine import make_engine
-from archive.query.dump import dump_tables
 from archive.errors import DatabaseUnavailable, RecordNotFound
 from archive.exchange import HttpExchange, TopicMatch
+from archive.query.dump import dump_tables
 from archive.text import content_hash
 from archive.verify import verify
 from archive.warc import iter_records

@@ -17,9 +17,9 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from conftest import fresh_pg_schema
 
 from archive.cli import main as cli
-from conftest import fresh_pg_schema
 from crawler.demoweb import DemoWeb
 
 pytestmark = pytest.mark.slow

@@ -7,9 +7,9 @@ import json
 
 import pytest
 from click.testing import CliRunner
+from query_archive import SYNDICATED_SEED, TOPIC, UPDATE_PARAGRAPH, UPDATED_SEED, built_archive
 
 from archive.cli import main
-from query_archive import SYNDICATED_SEED, TOPIC, UPDATE_PARAGRAPH, UPDATED_SEED, built_archive
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
@@ -189,4 +189,4 @@ def test_every_command_has_help_with_an_example():
                  "replay"):
         result = runner.invoke(main, [name, "--help"])
         assert result.exit_code == 0, name
-        assert "Example" in result.output and f"archive " in result.output, name
+        assert "Example" in result.output and "archive " in result.output, name

@@ -14,11 +14,11 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from query_archive import SYNDICATED_SEED, UPDATED_SEED, built_archive
 
 from archive.cli import main
 from archive.query.replay import replay_command
 from archive.query.wacz import validate_wacz
-from query_archive import SYNDICATED_SEED, UPDATED_SEED, built_archive
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])

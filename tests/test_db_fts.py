@@ -2,13 +2,12 @@
 
 from datetime import datetime, timedelta, timezone
 
-import pytest
 import sqlalchemy as sa
 
 from archive.db.engine import make_engine, upgrade
+from archive.db.models import articles, fts_table, search_vector
 from archive.db.rows import ArticleRow
 from archive.db.writer import IndexWriter as Index
-from archive.db.models import articles, fts_table, search_vector
 
 T0 = datetime(2024, 5, 1, tzinfo=timezone.utc)
 

@@ -18,7 +18,8 @@ from urllib.parse import urljoin, urlsplit
 
 import pytest
 import yaml
-from lxml import etree, html as lxml_html
+from lxml import etree
+from lxml import html as lxml_html
 
 from crawler.demoweb import DemoWeb
 from crawler.demoweb.content import ON_TOPIC_WORDS
@@ -213,7 +214,7 @@ def test_robots_and_sitemaps(web):
 def test_feeds_parse_and_home_advertises_them(web):
     surfaces = web.expected["surfaces"]
     kinds = set()
-    for name, surf in surfaces.items():
+    for surf in surfaces.values():
         for feed in surf["feeds"]:
             status, headers, body = fetch(feed)
             assert status == 200 and "xml" in headers["Content-Type"]

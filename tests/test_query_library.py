@@ -6,20 +6,26 @@ import json
 from datetime import datetime, timezone
 
 import pytest
+from query_archive import (
+    FURNITURE_PHRASES,
+    SEEDS,
+    SYNDICATED_SEED,
+    TOPIC,
+    UPDATE_PARAGRAPH,
+    UPDATED_SEED,
+    built_archive,
+    seed_lines,
+)
 
 from archive.errors import RecordNotFound
 from archive.query import api
 from archive.query.articles import article, text_diff
 from archive.query.coverage import coverage, plot_coverage
-from archive.query.export import FIELDS, export, iter_records, read_jsonl
+from archive.query.export import FIELDS, export, read_jsonl
 from archive.query.filters import FilterError, Filters
 from archive.query.fts import QuerySyntaxError
 from archive.query.overview import crawl_summaries, sites, stats
 from archive.query.search import count, search
-from query_archive import (
-    FURNITURE_PHRASES, SEEDS, SYNDICATED_SEED, TOPIC, UPDATE_PARAGRAPH, UPDATED_SEED, built_archive,
-    seed_lines,
-)
 
 SEED_PHRASES = {
     "000_5357bc61c93f5885": '"Our defense ties have never been stronger"',

@@ -9,9 +9,9 @@ import sys
 from datetime import timedelta
 
 from cdxj_indexer.main import write_cdx_index
+from test_warc_support import FETCHED_AT, make_exchange
 
 from archive.warc import WarcWriter
-from test_warc_support import FETCHED_AT, make_exchange
 
 
 def test_cdxj_entries_match_our_locations(tmp_path):

@@ -9,14 +9,19 @@ from dataclasses import replace
 
 import brotli
 import pytest
+from test_warc_support import FETCHED_AT, HTML, make_exchange
 from warcio.archiveiterator import ArchiveIterator
 
 from archive.warc import (
-    WarcFormatError, WarcWriter, compute_digest, iter_records, read_record, verify_digests,
+    WarcFormatError,
+    WarcWriter,
+    compute_digest,
+    iter_records,
+    read_record,
+    verify_digests,
     warc_files,
 )
 from archive.warc.codings import DecodedTooLarge, decode_content
-from test_warc_support import FETCHED_AT, HTML, make_exchange
 
 
 @pytest.fixture

@@ -7,9 +7,10 @@ import os
 import shutil
 import socket
 
+from test_warc_support import FETCHED_AT, make_exchange, warcio_records
+
 from archive.warc import WarcWriter, iter_records, recover, verify_digests
 from archive.warc.naming import warc_filename
-from test_warc_support import FETCHED_AT, make_exchange, warcio_records
 
 
 def crashed_file(directory, scratch, cut_into_last: int | None):

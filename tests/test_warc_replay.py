@@ -16,10 +16,10 @@ import urllib.request
 from datetime import timedelta
 
 import pytest
-
-from archive.warc import WarcWriter
 from pywb_env import PYWB_VERSION, PywbUnavailable, ensure_pywb
 from test_warc_support import FETCHED_AT, HTML, make_exchange
+
+from archive.warc import WarcWriter
 
 pytestmark = pytest.mark.slow
 

@@ -15,7 +15,7 @@ FETCHED_AT = datetime(2024, 5, 6, 7, 8, 9, 123456, tzinfo=timezone.utc)
 HTML = (
     "<!doctype html><html><head><meta charset=utf-8><title>Défense</title></head>"
     "<body><article><h1>Défense framework</h1><p>Body text.</p></article></body></html>"
-).encode("utf-8")
+).encode()
 
 
 def make_exchange(url: str = "https://news.example/world/defence-framework?id=7", **changes):

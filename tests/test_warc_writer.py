@@ -10,13 +10,13 @@ import zlib
 from datetime import datetime, timedelta, timezone
 
 import pytest
+from test_warc_support import FETCHED_AT, HTML, FixedWarcWriter, make_exchange, warcio_records
 from warcio.archiveiterator import ArchiveIterator
 
 from archive.warc import WarcWriter, iter_records, verify_digests
 from archive.warc.naming import parse_warc_filename
 from archive.warc.records import REVISIT_PROFILES
 from archive.warc.writer import _GzipMembers
-from test_warc_support import FETCHED_AT, HTML, FixedWarcWriter, make_exchange, warcio_records
 
 WARC_DATE_RE = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$")
 
@@ -102,7 +102,7 @@ def test_header_bytes_kept_exactly(tmp_path):
     headers = [
         (b"Content-Type", b"text/html; charset=iso-8859-1"),
         (b"X-Latin-1", "Café Zürich".encode("latin-1")),
-        (b"X-Utf-8", "Ελληνικά".encode("utf-8")),
+        (b"X-Utf-8", "Ελληνικά".encode()),
         (b"X-Junk", b"\xff\xfe\x80 raw"),
         (b"Set-Cookie", b"z=1"),
         (b"Vary", b"Accept-Encoding"),

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import click
 
-from archive.extract import MAX_INPUT_BYTES, extract as extract_page
+from archive.extract import MAX_INPUT_BYTES
+from archive.extract import extract as extract_page
 
 
 @click.command("extract")

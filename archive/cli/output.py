@@ -17,10 +17,10 @@ import dataclasses
 import json
 import shutil
 import sys
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import date, datetime
-from decimal import Decimal
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator, Sequence
+from typing import Any
 
 import click
 

@@ -5,17 +5,26 @@ from __future__ import annotations
 import contextlib
 import functools
 import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Callable, Iterator
 
 import click
 
 from archive.cli.common import pass_archive
 from archive.cli.output import (
-    JSON, TABLE, emit, emit_record, highlighted, human_bytes, library_errors, note,
-    output_options, progress_bar, progress_enabled, quiet_option,
+    JSON,
+    TABLE,
+    emit,
+    emit_record,
+    highlighted,
+    human_bytes,
+    library_errors,
+    note,
+    output_options,
+    progress_bar,
+    progress_enabled,
+    quiet_option,
 )
-
 
 UPGRADE_KEY = "archive.upgrade"
 

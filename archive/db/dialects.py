@@ -11,10 +11,9 @@ subject (`archive/query/search.py`).
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Sequence
 from typing import Any, ClassVar
-
-import os
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite

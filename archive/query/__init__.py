@@ -5,7 +5,13 @@ Library functions take an open ``Archive``, an SQLAlchemy Engine or a Connection
 """
 
 from archive.query.articles import ArticleView, article, resolve
-from archive.query.captures import CaptureInfo, capture, capture_states, iter_captures, latest_capture
+from archive.query.captures import (
+    CaptureInfo,
+    capture,
+    capture_states,
+    iter_captures,
+    latest_capture,
+)
 from archive.query.coverage import CoverageRow, coverage, plot_coverage
 from archive.query.export import FIELDS as EXPORT_FIELDS
 from archive.query.export import export, iter_records

@@ -13,8 +13,9 @@ Every function takes an open ``Archive``, an SQLAlchemy Engine or Connection.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable, Iterator
 from datetime import date, datetime
-from typing import Any, Iterable, Iterator
+from typing import Any
 
 from archive.errors import ArchiveError
 from archive.query.articles import ArticleView

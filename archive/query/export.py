@@ -12,9 +12,10 @@ from __future__ import annotations
 import csv
 import json
 import os
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
-from typing import IO, Any, Callable, Iterator, Literal
+from typing import IO, Any, Literal
 
 import sqlalchemy as sa
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
-from typing import Any, Iterable
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -74,7 +75,7 @@ class Filters:
         until: str | date | datetime | None = None,
         topic: str | None = None,
         lang: str | None = None,
-    ) -> "Filters":
+    ) -> Filters:
         if isinstance(site, str):
             sites = (site,)
         else:

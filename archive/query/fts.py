@@ -31,7 +31,7 @@ def pg_ts_config() -> sa.ColumnElement:
     return sa.literal_column(f"'{PG_TS_CONFIG}'")
 
 
-def _term_tsquery(term: "Term") -> sa.ColumnElement:
+def _term_tsquery(term: Term) -> sa.ColumnElement:
     """One word (plainto_tsquery) or phrase (phraseto_tsquery), its text a bound parameter."""
     function = sa.func.phraseto_tsquery if term.phrase else sa.func.plainto_tsquery
     return function(pg_ts_config(), sa.bindparam(None, term.text, type_=sa.Text))

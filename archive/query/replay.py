@@ -9,10 +9,10 @@ from __future__ import annotations
 import os
 import shlex
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Callable
 
 from archive.errors import ArchiveError
 from archive.query.cdx import DEFAULT_INDEX, build_cdxj

@@ -10,8 +10,9 @@ gzip trailer is reported as truncated, never passed off as a short record.
 from __future__ import annotations
 
 import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import BinaryIO, Iterator
+from typing import BinaryIO
 
 GZIP_MAGIC = b"\x1f\x8b"
 _READ = 1 << 16

@@ -80,7 +80,7 @@ def request_head(method: str, url: str, protocol: str, headers: Headers) -> byte
     if not any(to_bytes(name).lower() == b"host" for name, _ in headers):
         host = urlsplit(url).netloc.rpartition("@")[2]
         headers.insert(0, (b"Host", host.encode("idna") if not host.isascii() else host.encode()))
-    line = f"{method.upper()} {request_target(url)} {protocol}".encode("utf-8")
+    line = f"{method.upper()} {request_target(url)} {protocol}".encode()
     return line + CRLF + _header_lines(headers) + CRLF
 
 

@@ -19,10 +19,11 @@ import socket
 import sys
 import threading
 import uuid
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, datetime, timezone
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from isal import isal_zlib
 from warcio.statusandheaders import StatusAndHeaders
@@ -329,7 +330,7 @@ class WarcWriter:
             self._closed = True
             self._finish_file()
 
-    def __enter__(self) -> "WarcWriter":
+    def __enter__(self) -> WarcWriter:
         return self
 
     def __exit__(self, *exc) -> None:

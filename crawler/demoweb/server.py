@@ -8,11 +8,11 @@ import socket
 import socketserver
 import struct
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from email.utils import formatdate, parsedate_to_datetime
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Callable
 from urllib.parse import parse_qs, unquote
 
 SLOW_SECONDS = 6.0
@@ -42,7 +42,7 @@ class Resource:
 
     def __post_init__(self) -> None:
         if self.etag is None and self.status == 200:
-            self.etag = '"%s"' % hashlib.sha1(self.body).hexdigest()[:20]
+            self.etag = f'"{hashlib.sha1(self.body).hexdigest()[:20]}"'
         if self.last_modified is not None:
             self._lm_header = formatdate(self.last_modified, usegmt=True)
         if self.gzip_ok and self.gzip_body is None and self.content_encoding is None:
@@ -117,7 +117,7 @@ def _etag_matches(header: str, etag: str) -> bool:
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     timeout = 30  # idle keep-alive connections are closed after this many seconds
-    server: "_Server"
+    server: _Server
 
     def setup(self) -> None:
         super().setup()

@@ -162,7 +162,7 @@ class Template:
     def pager(self, page: Page, n: int, pages: int) -> str:
         parts = []
         if n > 1:
-            prev = "?page=%d" % (n - 1) if n > 2 else "?page=1"
+            prev = f"?page={n - 1}" if n > 2 else "?page=1"
             parts.append(f'<a rel="prev" href="{prev}">Previous</a>')
         parts.append(f"<span>Page {n} of {pages}</span>")
         if n < pages:
@@ -260,7 +260,7 @@ class BroadsheetTemplate(Template):
         return (
             head + '<body class="broadsheet">\n<div id="page">'
             + COOKIE.format(id="cmp-banner")
-            + f'<div class="masthead"><div class="masthead__date">Independent journalism since 1887</div>'
+            + '<div class="masthead"><div class="masthead__date">Independent journalism since 1887</div>'
             + f'<div class="masthead__logo"><a href="{h(page.base)}/">{h(page.name)}</a></div>'
             + '<div class="masthead__support"><a href="/support">Support us</a> <a href="/signin">Sign in</a></div></div>'
             + f'<div class="navigation" role="navigation">{self.nav(page)}</div>'

@@ -17,8 +17,18 @@ from pathlib import Path
 
 from . import surfaces
 from .content import (
-    OTHER_STORIES, SECTIONS, SEED_SPECS, UPDATE_PARAGRAPH, UPDATED_MODIFIED, UPDATED_SEED, Article, filler_date,
-    filler_text, load_seeds, person, slugify,
+    OTHER_STORIES,
+    SECTIONS,
+    SEED_SPECS,
+    UPDATE_PARAGRAPH,
+    UPDATED_MODIFIED,
+    UPDATED_SEED,
+    Article,
+    filler_date,
+    filler_text,
+    load_seeds,
+    person,
+    slugify,
 )
 from .server import Outlet, OutletServer, Resource
 from .templates import TEMPLATES, Item, Page
@@ -217,7 +227,7 @@ class DemoWeb:
 
     # ----------------------------------------------------------------- lifecycle
 
-    def start(self) -> "DemoWeb":
+    def start(self) -> DemoWeb:
         if self._servers:
             raise RuntimeError("already started")
         self._outlets = [Outlet(s.name, s.server) for s in self.specs]
@@ -242,7 +252,7 @@ class DemoWeb:
             t.join()
         self._servers = []
 
-    def __enter__(self) -> "DemoWeb":
+    def __enter__(self) -> DemoWeb:
         return self.start()
 
     def __exit__(self, *exc) -> None:
