@@ -9,6 +9,7 @@ them: WARC first, index second, so a crash in between loses nothing that
 from __future__ import annotations
 
 import logging
+import os
 import uuid
 from collections.abc import Iterable, Iterator
 from datetime import datetime, timezone
@@ -25,7 +26,7 @@ from archive.exchange import CaptureRef, HttpExchange, PreviousCapture, StoredRe
 from archive.query import captures as captures_query
 from archive.query.captures import CaptureInfo
 from archive.warc.reader import read_record
-from archive.warc.records import RecordLocation
+from archive.warc.records import RecordLocation, WarcFormatError
 from archive.warc.recovery import recover
 from archive.warc.writer import WarcWriter
 
@@ -74,7 +75,7 @@ class Archive:
     @classmethod
     def open(
         cls,
-        directory: str | Path,
+        directory: str | os.PathLike[str],
         database_url: str | None = None,
         *,
         upgrade: bool = False,
@@ -209,6 +210,9 @@ class Archive:
         if row is None:
             raise RecordNotFound(f"no capture with record id {record_id}")
         record = read_record(self.directory, _location(row))
+        if record.protocol is None or record.status is None or record.reason is None:
+            raise WarcFormatError(row.warc_filename, row.warc_offset,
+                                  f"{record_id} is not an HTTP response or revisit record")
         if row.record_type == "revisit" and row.refers_to_record_id:
             original = self.read_response(row.refers_to_record_id)
             return StoredResponse(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from archive.warc.records import RecordLocation
 
@@ -72,4 +73,4 @@ class StoredResponse:
     headers: Headers
     raw_body: bytes  # as received: still compressed if Content-Encoding was set
     body: bytes  # content-decoded
-    extra: dict = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)

@@ -70,11 +70,11 @@ def verify(archive, progress: Callable[[int], None] | None = None) -> VerifyRepo
         _check_row(report, seen, row.record_id, row.warc_filename, row.warc_offset,
                    row.warc_length, expected_types=(row.record_type,),
                    payload_digest=row.payload_digest)
-    for row in iter_derived(archive.engine):
+    for derived in iter_derived(archive.engine):
         report.derived += 1
-        indexed.add(row.record_id)
-        _check_row(report, seen, row.record_id, row.warc_filename, row.warc_offset,
-                   row.warc_length, expected_types=(row.kind,), payload_digest=None)
+        indexed.add(derived.record_id)
+        _check_row(report, seen, derived.record_id, derived.warc_filename, derived.warc_offset,
+                   derived.warc_length, expected_types=(derived.kind,), payload_digest=None)
     for record_id, found in seen.items():
         if found.rec_type in INDEXED_TYPES and record_id not in indexed:
             report.problems.append(Problem(

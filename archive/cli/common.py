@@ -45,7 +45,7 @@ def archive_options(func):
         help="SQLAlchemy database URL (default: $ARCHIVE_DATABASE_URL, else SQLite in --dir).",
     )
     @click.pass_context
-    def wrapper(ctx, directory, database_url, **kwargs):
+    def wrapper(ctx, /, directory, database_url, **kwargs):
         ctx.obj = ArchiveContext(directory=directory, database_url=database_url or None)
         return ctx.invoke(func, **kwargs)
 

@@ -12,11 +12,14 @@ subject (`archive/query/search.py`).
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Sequence
-from typing import Any, ClassVar
+from collections.abc import Sequence
+from typing import Any, ClassVar, TypeAlias
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
+
+#: an INSERT with ON CONFLICT clauses (both engines spell them alike)
+Insert: TypeAlias = "sqlite.Insert | postgresql.Insert"
 
 
 def without_nul(value: Any) -> Any:
@@ -38,8 +41,10 @@ class Backend:
     """The engine-specific pieces the archive needs. Subclass per engine."""
 
     name: ClassVar[str]
-    #: the dialect's ``insert()``, which has ``on_conflict_do_nothing/do_update``
-    insert: ClassVar[Callable[[sa.Table], Any]]
+
+    def insert(self, table: sa.Table) -> Insert:
+        """The dialect's ``insert()``, which has ``on_conflict_do_nothing/do_update``."""
+        raise NotImplementedError
 
     def clean(self, value: Any) -> Any:
         """A value (or a list/dict of them) made storable by this engine."""
@@ -49,7 +54,7 @@ class Backend:
         """Once per writer, in its first write transaction: engine tuning for bulk writes."""
 
     def latest_per(
-        self, columns: Sequence[sa.ColumnElement[Any]], partition: sa.ColumnElement[Any],
+        self, columns: Sequence[sa.Column[Any]], partition: sa.Column[Any],
         order: Sequence[sa.ColumnElement[Any]],
     ) -> sa.Select[Any]:
         """``columns`` of the first row (by ``order``) of each ``partition`` value."""
@@ -57,7 +62,7 @@ class Backend:
             *columns,
             sa.func.row_number().over(partition_by=partition, order_by=order).label("rank"),
         ).subquery()
-        return sa.select(*(ranked.c[column.key] for column in columns)).where(ranked.c.rank == 1)
+        return sa.select(*(ranked.c[column.name] for column in columns)).where(ranked.c.rank == 1)
 
     def database_size(self, conn: sa.Connection) -> int | None:
         """Bytes the archive's tables take, where the engine can tell."""
@@ -66,7 +71,9 @@ class Backend:
 
 class SQLiteBackend(Backend):
     name = "sqlite"
-    insert = staticmethod(sqlite.insert)
+
+    def insert(self, table: sa.Table) -> Insert:
+        return sqlite.insert(table)
 
     # FTS5 merge policy for a write-heavy index. Every batch's commit flushes a new
     # segment; FTS5 merges segments once `automerge` of them sit on one level
@@ -100,13 +107,15 @@ class SQLiteBackend(Backend):
 
 class PostgreSQLBackend(Backend):
     name = "postgresql"
-    insert = staticmethod(postgresql.insert)
+
+    def insert(self, table: sa.Table) -> Insert:
+        return postgresql.insert(table)
 
     def clean(self, value: Any) -> Any:
         return without_nul(value)
 
     def latest_per(
-        self, columns: Sequence[sa.ColumnElement[Any]], partition: sa.ColumnElement[Any],
+        self, columns: Sequence[sa.Column[Any]], partition: sa.Column[Any],
         order: Sequence[sa.ColumnElement[Any]],
     ) -> sa.Select[Any]:
         """DISTINCT ON reads each group's first row straight from the index."""

@@ -11,7 +11,7 @@ PostgreSQL generated columns ``articles.search_vector`` (matching) and
 from __future__ import annotations
 
 from datetime import date, datetime, time, timezone
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB, TSVECTOR
@@ -28,7 +28,7 @@ NAMING_CONVENTION = {
 metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
 
 
-class UTCDateTime(sa.types.TypeDecorator):
+class UTCDateTime(sa.types.TypeDecorator[datetime]):
     """A timestamp that is always a tz-aware UTC ``datetime`` in Python.
 
     PostgreSQL stores ``timestamptz``. SQLite stores naive UTC text with
@@ -43,28 +43,32 @@ class UTCDateTime(sa.types.TypeDecorator):
     def process_bind_param(self, value: Any, dialect: sa.Dialect) -> datetime | None:
         if value is None:
             return None
-        if not isinstance(value, datetime):
-            if isinstance(value, date):
-                value = datetime.combine(value, time(0))
-            else:
-                raise TypeError(f"expected a datetime, got {type(value).__name__}: {value!r}")
-        if value.tzinfo is None:
-            value = value.replace(tzinfo=timezone.utc)
+        moment: datetime
+        if isinstance(value, datetime):
+            moment = value
+        elif isinstance(value, date):
+            moment = datetime.combine(value, time(0))
         else:
-            value = value.astimezone(timezone.utc)
+            raise TypeError(f"expected a datetime, got {type(value).__name__}: {value!r}")
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=timezone.utc)
+        else:
+            moment = moment.astimezone(timezone.utc)
         if dialect.name == "sqlite":
-            return value.replace(tzinfo=None)
-        return value
+            return moment.replace(tzinfo=None)
+        return moment
 
     def process_result_value(self, value: Any, dialect: sa.Dialect) -> datetime | None:
         if value is None:
             return None
+        if not isinstance(value, datetime):
+            raise TypeError(f"expected a datetime from the database, got {type(value).__name__}")
         if value.tzinfo is None:
             return value.replace(tzinfo=timezone.utc)
         return value.astimezone(timezone.utc)
 
 
-def _json() -> sa.types.TypeEngine:
+def _json() -> sa.types.TypeEngine[Any]:
     """JSON on SQLite (text), JSONB on PostgreSQL; Python None is SQL NULL."""
     return sa.JSON(none_as_null=True).with_variant(JSONB(none_as_null=True), "postgresql")
 
@@ -231,11 +235,11 @@ search_vector = sa.literal_column("articles.search_vector", TSVECTOR)
 #: ``ts_rank(rank_vector, q)``, without reading the TOASTed search_vector of any match.
 rank_vector = sa.literal_column("articles.rank_vector", TSVECTOR)
 
-crawls = Crawl.__table__
-captures = Capture.__table__
-derived_records = DerivedRecord.__table__
-articles = Article.__table__
-topics = Topic.__table__
-topic_matches = TopicMatch.__table__
-site_segments = SiteSegment.__table__
-site_pages = SitePage.__table__
+crawls = cast(sa.Table, Crawl.__table__)
+captures = cast(sa.Table, Capture.__table__)
+derived_records = cast(sa.Table, DerivedRecord.__table__)
+articles = cast(sa.Table, Article.__table__)
+topics = cast(sa.Table, Topic.__table__)
+topic_matches = cast(sa.Table, TopicMatch.__table__)
+site_segments = cast(sa.Table, SiteSegment.__table__)
+site_pages = cast(sa.Table, SitePage.__table__)

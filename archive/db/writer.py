@@ -237,20 +237,20 @@ class IndexWriter:
         self._replaying = True
         try:
             for batch in (*failed, newer):
-                for row in batch.crawls.values():
-                    self.add_crawl(row)
+                for crawl in batch.crawls.values():
+                    self.add_crawl(crawl)
                 for crawl_id, (finished_at, stats) in batch.finished.items():
                     self.finish_crawl(crawl_id, finished_at, stats)
-                for row in batch.articles.values():
-                    self.add_article(row)
-                for row in batch.captures.values():
-                    self.add_capture(row)
+                for article in batch.articles.values():
+                    self.add_article(article)
+                for capture in batch.captures.values():
+                    self.add_capture(capture)
                 for record_id, content_hash in batch.capture_hashes.items():
                     self.set_capture_content_hash(record_id, content_hash)
-                for row in batch.derived.values():
-                    self.add_derived(row)
-                for row in batch.matches.values():
-                    self.add_topic_match(row)
+                for derived in batch.derived.values():
+                    self.add_derived(derived)
+                for match in batch.matches.values():
+                    self.add_topic_match(match)
         finally:
             self._replaying = False
 

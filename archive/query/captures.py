@@ -45,7 +45,7 @@ class CaptureInfo:
 
 
 CAPTURE_INFO_FIELDS = tuple(f.name for f in fields(CaptureInfo))
-_COLUMNS = tuple(captures.c[name] for name in CAPTURE_INFO_FIELDS)
+_COLUMNS = tuple(captures.columns[name] for name in CAPTURE_INFO_FIELDS)
 _NEWEST_FIRST = (captures.c.fetched_at.desc(), captures.c.id.desc())
 
 

@@ -88,7 +88,7 @@ def coverage(
     return [groups[key] for key in sorted(groups)]
 
 
-def _utc(value: datetime) -> datetime:
+def _utc(value: datetime | str) -> datetime:
     # The models hand back tz-aware UTC; aggregates (min/max) on SQLite come back as text.
     if isinstance(value, str):
         value = datetime.fromisoformat(value)

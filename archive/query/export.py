@@ -139,15 +139,19 @@ def export(
     if format not in FORMATS:
         raise ExportError(f"unknown export format {format!r}: use one of {', '.join(FORMATS)}")
     batches = iter_batches(source, filters, query=query, batch_size=batch_size)
-    writer = {"jsonl": _write_jsonl, "csv": _write_csv, "parquet": _write_parquet}[format]
+    writers: dict[str, Callable[..., int]] = {
+        "jsonl": _write_jsonl, "csv": _write_csv, "parquet": _write_parquet,
+    }
+    writer = writers[format]
     if hasattr(destination, "write"):
         return writer(batches, destination, progress)
     path = Path(destination)
     partial = path.with_name(path.name + ".part")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        mode = "wb" if format == "parquet" else "w"
-        with open(partial, mode, **({} if mode == "wb" else {"encoding": "utf-8", "newline": ""})) as out:
+        out: IO[Any]
+        with (open(partial, "wb") if format == "parquet"
+              else open(partial, "w", encoding="utf-8", newline="")) as out:
             written = writer(batches, out, progress)
         os.replace(partial, path)
     except OSError as exc:

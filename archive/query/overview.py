@@ -67,7 +67,7 @@ def stats(source: Any, directory: str | Path | None = None) -> dict[str, Any]:
     """Totals: articles, captures by kind, crawls, sites, topics, dates, languages, sizes."""
     with connection(source) as conn:
         one = lambda stmt: conn.execute(stmt).scalar_one()  # noqa: E731
-        by_type = dict(
+        by_type: dict[str, int] = dict(
             conn.execute(
                 sa.select(captures.c.record_type, sa.func.count()).group_by(captures.c.record_type)
             ).all()
@@ -81,7 +81,7 @@ def stats(source: Any, directory: str | Path | None = None) -> dict[str, Any]:
             sa.select(sa.func.min(articles.c.published), sa.func.max(articles.c.published))
         ).one()
         language = sa.func.coalesce(articles.c.language, sa.literal_column("'?'"))
-        languages = dict(
+        languages: dict[str, int] = dict(
             conn.execute(
                 sa.select(language, sa.func.count())
                 .group_by(language)

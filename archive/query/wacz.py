@@ -110,7 +110,7 @@ def _replay_records_only() -> Iterator[None]:
     """
     import wacz.main as wacz_main_module
 
-    original = wacz_main_module.WACZIndexer
+    original: Any = wacz_main_module.WACZIndexer
 
     class ReplayIndexer(original):
         def __init__(self, *args, **kwargs):

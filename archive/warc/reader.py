@@ -84,17 +84,17 @@ class WarcRecord:
 
     @property
     def protocol(self) -> str | None:
-        if not self._is_response():
+        if self.http is None or not self._is_response():
             return None
         return protocol_from_warc(self.http.protocol, self.header("WARC-Protocol"))
 
     @property
     def status(self) -> int | None:
-        return self.http.status if self._is_response() else None
+        return self.http.status if self.http is not None and self._is_response() else None
 
     @property
     def reason(self) -> str | None:
-        return self.http.reason if self._is_response() else None
+        return self.http.reason if self.http is not None and self._is_response() else None
 
     @property
     def http_headers(self) -> list[tuple[bytes, bytes]]:
@@ -166,8 +166,10 @@ def warc_files(directory: str | os.PathLike, *, include_open: bool = False) -> l
     return sorted(p for p in Path(directory).iterdir() if p.name.endswith(suffixes) and p.is_file())
 
 
-def _parse(file: str, filename: str, offset: int, length: int, data: bytes) -> WarcRecord:
+def _parse(file: str, filename: str, offset: int, length: int, data: bytes | None) -> WarcRecord:
     """One decompressed gzip member -> WarcRecord, checking it holds exactly one record."""
+    if data is None:  # iter_members keeps the data unless told not to
+        raise WarcFormatError(file, offset, "gzip member read without its data")
     stream = io.BytesIO(data)
     try:
         parsed = _loader.parse_record_stream(stream, known_format="warc", no_record_parse=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from functools import lru_cache
@@ -41,7 +42,7 @@ class WrittenRecords:
     payload_digest: str | None
     block_digest: str
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[RecordLocation | str | None]:
         return iter((self.response, self.request, self.payload_digest))
 
 

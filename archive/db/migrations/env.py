@@ -41,8 +41,15 @@ def _configure(**kwargs) -> None:
     )
 
 
-def run_migrations_offline() -> None:
+def _url() -> str:
     url = config.get_main_option("sqlalchemy.url")
+    if url is None:
+        raise RuntimeError("alembic: sqlalchemy.url is not set")
+    return url
+
+
+def run_migrations_offline() -> None:
+    url = _url()
     _configure(url=url, literal_binds=True, render_as_batch=url.startswith("sqlite"))
     with context.begin_transaction():
         context.run_migrations()
@@ -61,7 +68,7 @@ def run_migrations_online() -> None:
         return
     from archive.db.engine import connect, make_engine
 
-    engine = make_engine(config.get_main_option("sqlalchemy.url"))
+    engine = make_engine(_url())
     try:
         with connect(engine, begin=True) as connection:
             _run(connection)
