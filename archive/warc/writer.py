@@ -21,9 +21,10 @@ import threading
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from isal import isal_zlib
 from warcio.statusandheaders import StatusAndHeaders
@@ -91,7 +92,9 @@ class _RawHttpHead(StatusAndHeaders):
 
     warcio re-encodes HTTP headers as ASCII and percent-encodes anything else
     (RFC 8187) when writing; a latin-1 or raw UTF-8 header would then differ
-    from what the server sent. Here the block is written byte for byte."""
+    from what the server sent. Here the block is written byte for byte. Kept for
+    correctness, not speed: warcio has no option to write an HTTP head verbatim;
+    `compute_headers_buffer` is the hook its writer calls to serialise one."""
 
     def __init__(self, raw: bytes) -> None:
         first = raw.split(b"\r\n", 1)[0].decode("latin-1")
@@ -101,35 +104,6 @@ class _RawHttpHead(StatusAndHeaders):
 
     def compute_headers_buffer(self, header_filter=None) -> None:
         pass  # keep the raw bytes set in __init__
-
-
-class _WarcHeaders(StatusAndHeaders):
-    """WARC record headers for warcio's writer, looked up by exact name first.
-
-    warcio looks headers up case-insensitively (lower-casing every name on each
-    call) several times per record; our names are always spelled as warcio
-    spells them, so an exact match is found at once. Anything else falls back
-    to warcio's own lookup, so the behaviour is unchanged."""
-
-    def __init__(self, headers: list[tuple[str, str]], protocol: str) -> None:
-        # StatusAndHeaders.__init__ would convert every (name, value) to str; ours are
-        super().__init__("", [], protocol=protocol)
-        self.headers = headers
-
-    def get_header(self, name, default_value=None):
-        for key, value in self.headers:
-            if key == name:
-                return value
-        return super().get_header(name, default_value)
-
-    def replace_header(self, name, value):
-        headers = self.headers
-        for index in range(len(headers) - 1, -1, -1):
-            key, old = headers[index]
-            if key == name:
-                headers[index] = (key, value)
-                return old
-        return super().replace_header(name, value)
 
 
 class _GzipMembers:
@@ -154,6 +128,17 @@ class _GzipMembers:
 
     def reset(self) -> None:
         self._parts = []
+
+
+@dataclass
+class _OpenFile:
+    """The WARC file being written: its handle and names, and the writers on top of it."""
+
+    fh: BinaryIO
+    name: str  # final basename
+    path: Path  # `<name>.open` while written
+    out: _GzipMembers
+    warcio: Any  # warcio's WARCWriter (untyped)
 
 
 class WarcWriter:
@@ -188,11 +173,7 @@ class WarcWriter:
         self._serial = 0
         self._lock = threading.Lock()
         self._closed = False
-        self._fh = None
-        self._out: _GzipMembers | None = None
-        self._warcio: _WarcioWriter | None = None
-        self._name: str | None = None
-        self._open_path: Path | None = None
+        self._file: _OpenFile | None = None
         self._warcinfo_id: str | None = None
 
     # --- public API ---
@@ -200,7 +181,7 @@ class WarcWriter:
     @property
     def current_filename(self) -> str | None:
         """Final basename of the file being written, None between files."""
-        return self._name
+        return self._file.name if self._file is not None else None
 
     def write_exchange(self, exchange) -> WrittenRecords:
         """Response record (raw status line, headers, body) + concurrent request record.
@@ -378,12 +359,13 @@ class WarcWriter:
             rec_type, "application/warc-record")
         fields["Content-Type"] = content_type
         fields["Content-Length"] = ""  # set by warcio's writer
-        return self._warcio.create_warc_record(
+        warcio = self._open().warcio
+        return warcio.create_warc_record(
             url, rec_type,
             payload=io.BytesIO(payload),
             length=len(payload),
             warc_content_type=content_type,
-            warc_headers=_WarcHeaders(list(fields.items()), self._warcio.warc_version),
+            warc_headers=StatusAndHeaders("", list(fields.items()), protocol=warcio.warc_version),
             http_headers=_RawHttpHead(head) if head is not None else None,
         )
 
@@ -404,9 +386,10 @@ class WarcWriter:
         return self._write(record, record_id)
 
     def _write(self, record, record_id: str) -> RecordLocation:
-        start = self._fh.tell()
-        self._warcio.write_record(record)
-        return RecordLocation(self._name, start, self._fh.tell() - start, record_id)
+        file = self._open()
+        start = file.fh.tell()
+        file.warcio.write_record(record)
+        return RecordLocation(file.name, start, file.fh.tell() - start, record_id)
 
     # --- files ---
 
@@ -417,20 +400,25 @@ class WarcWriter:
         with self._lock:
             if self._closed:
                 raise ValueError("WarcWriter is closed")
-            if self._fh is None:
-                self._open_file()
-            start = self._fh.tell()
+            file = self._file if self._file is not None else self._open_file()
+            start = file.fh.tell()
             try:
                 yield
                 # hand the call's records to the OS: a crash of this process loses nothing
-                self._fh.flush()
+                file.fh.flush()
             except BaseException:
-                self._roll_back(start)
+                self._roll_back(file, start)
                 raise
-            if self._fh.tell() >= self.max_size:
+            if file.fh.tell() >= self.max_size:
                 self._finish_file()
 
-    def _open_file(self) -> None:
+    def _open(self) -> _OpenFile:
+        """The file being written (inside `_writing`, there always is one)."""
+        if self._file is None:
+            raise RuntimeError("no WARC file is open: write inside _writing()")
+        return self._file
+
+    def _open_file(self) -> _OpenFile:
         self.directory.mkdir(parents=True, exist_ok=True)
         for _ in range(1000):
             name = warc_filename(self.prefix, self._now(), self._serial, self.hostname, os.getpid())
@@ -446,21 +434,22 @@ class WarcWriter:
             break
         else:  # pragma: no cover - needs 1000 name collisions
             raise RuntimeError(f"could not find a free WARC file name in {self.directory}")
-        self._fh, self._name, self._open_path = fh, name, partial
         with _open_paths_lock:
             _open_paths.add(os.path.abspath(partial))
-        self._out = _GzipMembers(fh, self.compress_level)
-        self._warcio = _WarcioWriter(self._out, gzip=False, warc_version=WARC_VERSION)
-        self._write_warcinfo()
+        out = _GzipMembers(fh, self.compress_level)
+        self._file = _OpenFile(fh=fh, name=name, path=partial, out=out,
+                               warcio=_WarcioWriter(out, gzip=False, warc_version=WARC_VERSION))
+        self._write_warcinfo(self._file)
         logger.debug("opened WARC file %s", partial)
+        return self._file
 
-    def _write_warcinfo(self) -> None:
+    def _write_warcinfo(self, file: _OpenFile) -> None:
         record_id = self._new_record_id()
         fields = {
             "WARC-Type": "warcinfo",
             "WARC-Record-ID": record_id,
             "WARC-Date": format_warc_date(self._now()),
-            "WARC-Filename": self._name,
+            "WARC-Filename": file.name,
         }
         info = {
             "software": _software(),
@@ -480,18 +469,18 @@ class WarcWriter:
             for name, value in info.items()
         ).encode("utf-8")
         self._warcinfo_id = None  # a warcinfo record does not point at itself
-        record = self._warcio.create_warc_record(
+        record = file.warcio.create_warc_record(
             "", "warcinfo", payload=io.BytesIO(body), length=len(body),
             warc_content_type="application/warc-fields", warc_headers_dict=fields,
         )
-        self._warcio.write_record(record)
+        file.warcio.write_record(record)
         self._warcinfo_id = record_id
 
     def _finish_file(self) -> None:
-        if self._fh is None:
+        if self._file is None:
             return
-        fh, partial, name = self._fh, self._open_path, self._name
-        self._fh = self._out = self._warcio = self._name = self._open_path = None
+        fh, partial, name = self._file.fh, self._file.path, self._file.name
+        self._file = None
         try:
             fh.flush()
             os.fsync(fh.fileno())
@@ -503,17 +492,17 @@ class WarcWriter:
         _fsync_directory(self.directory)  # make the rename itself durable
         logger.debug("closed WARC file %s", name)
 
-    def _roll_back(self, start: int) -> None:
+    def _roll_back(self, file: _OpenFile, start: int) -> None:
         """Cut a half-written call off the file so it stays a sequence of whole
         records. If even that fails, leave the file as `.open` for recover()."""
-        self._out.reset()
+        file.out.reset()
         try:
-            self._fh.seek(start)
-            self._fh.truncate()
+            file.fh.seek(start)
+            file.fh.truncate()
         except OSError:
-            logger.exception("could not roll back %s; leaving it for recovery", self._open_path)
-            fh, partial = self._fh, self._open_path
-            self._fh = self._out = self._warcio = self._name = self._open_path = None
+            logger.exception("could not roll back %s; leaving it for recovery", file.path)
+            fh, partial = file.fh, file.path
+            self._file = None
             with _open_paths_lock:
                 _open_paths.discard(os.path.abspath(partial))
             try:
