@@ -595,3 +595,12 @@ def test_multi_row_batches_equal_row_by_row_writes(tmp_path):
         finally:
             engine.dispose()
     assert dumps[0] == dumps[1]
+
+
+def test_an_unsupported_engine_is_named_in_one_error():
+    from sqlalchemy.dialects import mysql
+
+    from archive.db.dialects import backend
+
+    with pytest.raises(ValueError, match="unsupported database dialect 'mysql'"):
+        backend(mysql.dialect())

@@ -1,1 +1,1 @@
-"""Database layer: typed models, engines and migrations, the batched index."""
+"""Database layer: typed models and rows, engines and migrations, the index writer, per-engine code."""
