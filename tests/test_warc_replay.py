@@ -168,6 +168,61 @@ def test_pywb_replays_responses_and_revisits(wayback, tmp_path):
         assert body == HTML  # the revisit's payload comes from the original record
         assert headers.get("Memento-Datetime") == f"{when:%a, %d %b %Y %H:%M:%S} GMT"
 
-    # pywb replays a server-not-modified revisit as the 304 it was (no body).
+    # Indexed by pywb itself (wb-manager add), a server-not-modified revisit replays as the
+    # empty 304 it was; the project's own index leaves it out (next test).
     status, headers, body = _get(_replay_url(base, week, latin))
     assert (status, body) == (304, b"")
+
+
+def test_project_index_replays_a_rechecked_page_as_the_page(pywb_bin, tmp_path):
+    """Through the project's own index (`archive cdx` / `replay` / `wacz`), a page that
+    answered 304 to a re-check replays as the page at every time, the 304 kept in the WARC."""
+    from warcio.archiveiterator import ArchiveIterator
+
+    from archive.query.replay import write_pywb_config
+
+    latin = "http://news.example/latin"
+    page = "http://news.example/world/defence-framework"
+    week, later = FETCHED_AT + timedelta(days=7), FETCHED_AT + timedelta(days=1)
+    body = "<html><body>Grüße aus Zürich</body></html>".encode("latin-1")
+    folder = tmp_path / "warcs"
+    with WarcWriter(folder) as w:
+        original = w.write_exchange(make_exchange(url=latin, body=body, response_headers=[
+            (b"Content-Type", b"text/html; charset=iso-8859-1")]))
+        other = w.write_exchange(make_exchange(url=page))
+        w.write_revisit(make_exchange(url=latin, status=304, reason="Not Modified", body=b"",
+                                      response_headers=[(b"ETag", b'"v1"')], fetched_at=week),
+                        "server-not-modified", original.response.record_id, latin, FETCHED_AT,
+                        None)
+        w.write_revisit(make_exchange(url=page, fetched_at=later), "identical-payload-digest",
+                        other.response.record_id, page, FETCHED_AT, other.payload_digest)
+        name = w.current_filename
+
+    with open(folder / name, "rb") as fh:  # the WARC stays honest: the 304 is a 304
+        statuses = [(r.rec_type, r.http_headers.get_statuscode()) for r in ArchiveIterator(fh)
+                    if r.rec_type in ("response", "revisit")]
+    assert ("revisit", "304") in statuses
+
+    config, index = write_pywb_config(folder, collection=COLLECTION)
+    lines = index.read_text(encoding="utf-8").splitlines()
+    assert len(lines) == 3 and not any('"status": "304"' in line for line in lines)
+
+    port = _free_port()
+    log_path = tmp_path / "wayback.log"
+    with open(log_path, "ab") as log:
+        proc = subprocess.Popen(
+            [str(pywb_bin / "wayback"), "--bind", "127.0.0.1", "--port", str(port)],
+            cwd=config.parent, env={**os.environ, "PYWB_CONFIG_FILE": str(config)},
+            stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        base = f"http://127.0.0.1:{port}"
+        try:
+            _wait_until_up(proc, base, log_path)
+            for when in (FETCHED_AT, week, FETCHED_AT.replace(year=2030)):  # first, re-check, latest
+                status, _, replayed = _get(_replay_url(base, when, latin))
+                assert (status, replayed) == (200, body), when
+            status, headers, replayed = _get(_replay_url(base, later, page))
+            assert (status, replayed) == (200, HTML)  # a 200 revisit still resolves at its time
+            assert headers.get("Memento-Datetime") == f"{later:%a, %d %b %Y %H:%M:%S} GMT"
+        finally:
+            proc.terminate()
+            proc.wait(timeout=10)

@@ -16,6 +16,33 @@ DEFAULT_INDEX = Path("indexes") / "index.cdxj"
 #: What replay looks up. Our metadata records share the response's URL and time,
 #: so indexing them could make a replay tool serve JSON instead of the page.
 REPLAY_RECORDS = "response,revisit,resource"
+NOT_MODIFIED_PROFILE = "/revisit/server-not-modified"
+
+
+class ReplayRecordFilter:
+    """Mixin for cdxj-indexer's indexers: list only the records replay should answer with.
+
+    A server-not-modified revisit (the 304 to a conditional re-check) stays in the
+    WARC as the 304 it was, but it is left out of replay indexes: both engines
+    replay it as an empty 304. pywb takes the status from a revisit's own HTTP
+    headers and, for any 3xx, skips the payload (`ResolvingLoader.
+    load_headers_and_payload`, "if redirect, don't load payload record", pywb
+    2.10 warcserver/resource/resolvingloader.py); wabac.js (ReplayWeb.page) does
+    the same for a 3xx CDX status and otherwise copies the revisit's headers over
+    the original's (`OnDemandPayloadArchiveDB.loadPayload`, src/remotearchivedb.ts).
+    Without the line, a request at the re-check's time or at "latest" resolves to
+    the nearest capture that holds the page: status 200 and the original body,
+    which is what the 304 said was still current. Identical-payload-digest
+    revisits are kept: they carry a 200 and resolve to the original's payload.
+    """
+
+    include_records: list[str]
+
+    def filter_record(self, record) -> bool:  # cdxj-indexer's hook, called per record
+        if record.rec_type not in self.include_records:
+            return False
+        profile = record.rec_headers.get_header("WARC-Profile") or ""
+        return not (record.rec_type == "revisit" and profile.endswith(NOT_MODIFIED_PROFILE))
 
 
 @dataclass
@@ -26,8 +53,8 @@ class CdxResult:
     bytes_indexed: int
 
 
-class _Indexer(CDXJIndexer):
-    """cdxj-indexer, reporting each finished WARC file's size to a progress callback."""
+class _Indexer(ReplayRecordFilter, CDXJIndexer):
+    """cdxj-indexer over replayable records, reporting each finished WARC file's size."""
 
     def __init__(self, *args, progress: Callable[[int], object] | None = None, **kwargs):
         super().__init__(*args, **kwargs)

@@ -17,7 +17,7 @@ import sqlalchemy as sa
 
 from archive.db.models import articles, captures, crawls, derived_records
 from archive.errors import ArchiveError, RecordNotFound
-from archive.query.cdx import REPLAY_RECORDS
+from archive.query.cdx import REPLAY_RECORDS, ReplayRecordFilter
 from archive.query.overview import warc_files
 from archive.query.source import connection
 
@@ -102,7 +102,7 @@ def _locate(directory: Path, names: list[str]) -> list[Path]:
 
 @contextlib.contextmanager
 def _replay_records_only() -> Iterator[None]:
-    """Make py-wacz index only what replay looks up (responses, revisits, resources).
+    """Make py-wacz index only what replay looks up (see `ReplayRecordFilter`).
 
     Our metadata records share the response's URL and date; py-wacz indexes
     metadata by default, and pywb then replays the JSON instead of the page.
@@ -112,7 +112,7 @@ def _replay_records_only() -> Iterator[None]:
 
     original: Any = wacz_main_module.WACZIndexer
 
-    class ReplayIndexer(original):
+    class ReplayIndexer(ReplayRecordFilter, original):
         def __init__(self, *args, **kwargs):
             super().__init__(*args, **kwargs)
             self.include_records = REPLAY_RECORDS.split(",")
