@@ -35,6 +35,7 @@ class Page:
     sections: list[tuple[str, str]]  # (label, href)
     alternates: list[tuple[str, str, str]]  # (type, title, href)
     absolute_links: bool = False
+    cdn: str = ""  # "http://127.0.0.7:8080": a host outside the sites file serving shared assets
 
     def link(self, href: str) -> str:
         if self.absolute_links and href.startswith("/"):
@@ -94,6 +95,8 @@ def _head(page: Page, title: str, description: str, canonical: str, a: Article |
     return (
         f'<!DOCTYPE html>\n<html lang="{page.lang}">\n<head>\n' + "\n".join(meta) + alt
         + f"\n<style>{css}</style>\n"
+        + '<link rel="stylesheet" href="/static/site.css">\n<link rel="icon" href="/static/favicon.jpg">\n'
+        + (f'<script src="{page.cdn}/lib/share.js" defer></script>\n' if page.cdn else "")
         + '<script>window.dataLayer=window.dataLayer||[];function gtag(){dataLayer.push(arguments)}'
         + "gtag('js',new Date());gtag('config','G-DEMO0000');</script>\n</head>\n"
     )

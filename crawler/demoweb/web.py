@@ -105,6 +105,20 @@ def section_path(template: int, section: str) -> str:
             3: f"/category/{section}/"}.get(template, f"/{section}/")
 
 
+# --------------------------------------------------------------------------- page assets
+
+BASE_CSS = b"html{box-sizing:border-box}*,*:before,*:after{box-sizing:inherit}img{max-width:100%}\n"
+SITE_CSS = (
+    b'@import url("base.css");\n'
+    b'@font-face{font-family:"Demo Serif";src:url(fonts/demo.woff2) format("woff2")}\n'
+    b'body{font-family:"Demo Serif",Georgia,serif;color:#111}\n'
+    b"header,.site-header,.masthead{background:#f4f1ea url(img/masthead.jpg) repeat-x}\n"
+    b"figure img,.story-image img,.featured-image img{display:block;width:640px;height:auto}\n"
+)
+# Not a real font (browsers reject it quietly); it is the request and its replay that matter.
+FONT = b"wOF2\x00\x01\x00\x00" + bytes(56)
+SHARE_JS = b"document.documentElement.dataset.share='ready';\n"
+
 # --------------------------------------------------------------------------- fixed bad-input payloads
 
 JPEG = base64.b64decode(
@@ -209,7 +223,10 @@ class DemoWeb:
         if not first.is_loopback:
             raise ValueError("the demo web binds loopback addresses only")
         self.hosts = [str(first + i) for i in range(outlets)]
-        if not ipaddress.IPv4Address(self.hosts[-1]).is_loopback:
+        # Shared assets (a script, large images) come from a "CDN" host that is not in the
+        # sites file, as on real news sites: the address after the last outlet.
+        self.cdn_host = str(first + outlets)
+        if not ipaddress.IPv4Address(self.cdn_host).is_loopback:
             raise ValueError("too many outlets for the loopback range")
         self.requested_port = port
         self.generation = generation
@@ -231,6 +248,7 @@ class DemoWeb:
         if self._servers:
             raise RuntimeError("already started")
         self._outlets = [Outlet(s.name, s.server) for s in self.specs]
+        self._cdn = Outlet("Demo CDN", "demo-cdn")
         self._bind()
         try:
             self._build()
@@ -266,7 +284,7 @@ class DemoWeb:
             servers: list[OutletServer] = []
             try:
                 port = self.requested_port
-                for host, outlet in zip(self.hosts, self._outlets):
+                for host, outlet in [*zip(self.hosts, self._outlets), (self.cdn_host, self._cdn)]:
                     srv = OutletServer(outlet, host, port)
                     servers.append(srv)
                     port = srv.port
@@ -301,6 +319,10 @@ class DemoWeb:
     def base_url(self, i: int) -> str:
         return f"http://{self.hosts[i]}:{self.port}"
 
+    @property
+    def cdn_url(self) -> str:
+        return f"http://{self.cdn_host}:{self.port}"
+
     def write_sites_yaml(self, path) -> Path:
         import yaml
 
@@ -326,7 +348,7 @@ class DemoWeb:
                 alternates.append((kind, f"{spec.name} » Feed", spec.feed_path))
             self._pages.append(Page(spec.name, base, spec.lang,
                                     [(s.capitalize(), section_path(spec.template, s)) for s in ["latest"] + sections],
-                                    alternates, spec.absolute_links))
+                                    alternates, spec.absolute_links, self.cdn_url))
         self._articles: list[list[Article]] = [[] for _ in self.specs]
         self._extra_links: list[dict[str, list[Item]]] = [{} for _ in self.specs]  # section -> bad items
         self._home_extra: list[list[str]] = [[] for _ in self.specs]
@@ -359,6 +381,7 @@ class DemoWeb:
             self._make_bad_inputs()
         for i in range(len(self.specs)):
             self._render_outlet(i)
+        self._make_cdn()
         self._make_expected(stories)
 
     # --- articles
@@ -770,6 +793,28 @@ class DemoWeb:
             outlet.search = _Searcher(tpl, page, [a for a in arts]).__call__
         for p in ("/static/logo.png",):
             outlet.resources[p] = Resource(JPEG, content_type="image/jpeg", last_modified=_ts(_ROBOTS_DATE))
+        self._add_page_assets(outlet, arts)
+
+    # --- page requisites: what a browser needs to render the pages
+
+    def _add_page_assets(self, outlet: Outlet, arts: list[Article]) -> None:
+        """The outlet's stylesheet (with an @import, a web font and a background image),
+        favicon and one lead image per article, so that replay can show pages as they looked."""
+        asset = dict(last_modified=_ts(_ROBOTS_DATE), cache_control="max-age=86400")
+        outlet.resources["/static/site.css"] = Resource(SITE_CSS, content_type="text/css", **asset)
+        outlet.resources["/static/base.css"] = Resource(BASE_CSS, content_type="text/css", **asset)
+        outlet.resources["/static/fonts/demo.woff2"] = Resource(FONT, content_type="font/woff2", **asset)
+        for path in ("/static/img/masthead.jpg", "/static/favicon.jpg"):
+            outlet.resources[path] = Resource(JPEG, content_type="image/jpeg", **asset)
+        for a in arts:
+            outlet.resources[f"/static/img/{a.ident}.jpg"] = Resource(JPEG, content_type="image/jpeg", **asset)
+
+    def _make_cdn(self) -> None:
+        asset = dict(last_modified=_ts(_ROBOTS_DATE), cache_control="max-age=86400")
+        self._cdn.resources["/robots.txt"] = Resource(b"User-agent: *\nDisallow: /private/\n",
+                                                      content_type="text/plain", **asset)
+        self._cdn.resources["/lib/share.js"] = Resource(SHARE_JS, content_type="application/javascript",
+                                                        **asset)
 
     # --- ground truth
 
