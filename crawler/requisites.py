@@ -9,9 +9,9 @@ type limits, robots.txt, once per crawl) is the crawler's business.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Iterable, Iterator
 from urllib.parse import urljoin, urlsplit
 
 import lxml.html

@@ -19,11 +19,11 @@ import subprocess
 import tarfile
 import tempfile
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Iterator
 
 REPO = Path(__file__).resolve().parent.parent
 REPLAYWEB_VERSION = "2.5.3"

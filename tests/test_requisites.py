@@ -3,7 +3,14 @@
 from __future__ import annotations
 
 from crawler.requisites import (
-    FONT, ICON, IMAGE, SCRIPT, STYLESHEET, Requisite, css_requisites, html_requisites,
+    FONT,
+    ICON,
+    IMAGE,
+    SCRIPT,
+    STYLESHEET,
+    Requisite,
+    css_requisites,
+    html_requisites,
     largest_srcset_candidate,
 )
 
