@@ -25,6 +25,7 @@ from archive.errors import RecordNotFound, SchemaOutdated
 from archive.exchange import CaptureRef, HttpExchange, PreviousCapture, StoredResponse, TopicMatch
 from archive.query import captures as captures_query
 from archive.query.captures import CaptureInfo
+from archive.sites import SiteRegistry
 from archive.warc.reader import read_record
 from archive.warc.records import RecordLocation, WarcFormatError
 from archive.warc.recovery import recover
@@ -238,10 +239,10 @@ class CrawlSession:
         self.writer = writer
         self.index = archive.index
         self.crawl_id = crawl_id
-        self.sites = sites
+        self.sites = SiteRegistry(sites)  # URL -> site name, as reindex will compute it
         started_at = _utcnow()
         fields = indexing.crawl_start_metadata(
-            crawl_id=crawl_id, spider=spider, topic=topic, sites=sites,
+            crawl_id=crawl_id, spider=spider, topic=topic, sites=self.sites.records,
             settings_digest=settings_digest, started_at=started_at,
         )
         writer.write_metadata(indexing.CRAWL_URN + crawl_id, None, fields, started_at)

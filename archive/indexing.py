@@ -13,7 +13,8 @@ from typing import Any
 
 from archive.db.rows import ArticleRow, CaptureRow, CrawlRow, DerivedRecordRow, TopicMatchRow
 from archive.text import content_hash as hash_text
-from archive.urls import canonical_url, site_for_url
+from archive.sites import SiteRegistry
+from archive.urls import canonical_url
 from archive.warc.records import RecordLocation
 
 Headers = list[tuple[bytes, bytes]]
@@ -66,7 +67,7 @@ def capture_row(
     block_digest: str | None,
     ip_address: str | None,
     crawl_id: str | None,
-    sites: list[dict],
+    sites: SiteRegistry,
     refers_to_record_id: str | None = None,
     content_hash: str | None = None,
 ) -> CaptureRow:
@@ -75,7 +76,7 @@ def capture_row(
         record_type=record_type,
         url=url,
         canonical_url=canonical_url(url),
-        site=site_for_url(url, sites),
+        site=sites.name_for(url),
         fetched_at=fetched_at,
         status=status,
         content_type=header_value(http_headers, "Content-Type"),
@@ -129,7 +130,7 @@ def article_metadata(result: Any, text: str, *, topics: list, crawl_id: str | No
 
 
 def article_rows(
-    fields: dict, text: str, *, url: str, fetched_at: datetime, sites: list[dict]
+    fields: dict, text: str, *, url: str, fetched_at: datetime, sites: SiteRegistry
 ) -> tuple[ArticleRow, list[TopicMatchRow]]:
     """Rows for one article from its metadata JSON and conversion text."""
     digest = fields.get("content_hash") or hash_text(text)
@@ -147,7 +148,7 @@ def article_rows(
         tags=list(fields.get("tags") or []),
         first_seen=fetched_at,
         last_seen=fetched_at,
-        first_site=site_for_url(url, sites),
+        first_site=sites.name_for(url),
         first_url=url,
     )
     matches = [

@@ -20,10 +20,13 @@ from pathlib import Path
 
 from archive import indexing
 from archive.query.captures import capture
+from archive.sites import SiteRegistry
 from archive.warc.reader import WarcRecord, iter_records, warc_files
 from archive.warc.records import WarcFormatError
 
 logger = logging.getLogger(__name__)
+
+_NO_SITES = SiteRegistry()  # a file without its crawl-start record: sites are bare hosts
 
 
 @dataclass
@@ -49,7 +52,7 @@ class _Rebuilder:
     def __init__(self, index, report: ReindexReport) -> None:
         self.index = index
         self.report = report
-        self.crawl_sites: dict[str, list[dict]] = {}
+        self.crawl_sites: dict[str, SiteRegistry] = {}
         self.crawl_id: str | None = None  # of the file being read (its warcinfo isPartOf)
         self.texts: dict[str, str] = {}  # capture record id -> clean text awaiting its metadata
         self.article_of: dict[str, str] = {}  # capture record id -> content hash
@@ -70,8 +73,8 @@ class _Rebuilder:
                 self.crawl_id = value.strip() or None
 
     @property
-    def sites(self) -> list[dict]:
-        return self.crawl_sites.get(self.crawl_id or "", [])
+    def sites(self) -> SiteRegistry:
+        return self.crawl_sites.get(self.crawl_id or "") or _NO_SITES
 
     def on_metadata(self, record: WarcRecord) -> None:
         try:
@@ -82,7 +85,7 @@ class _Rebuilder:
             return
         kind = fields.get("kind") if isinstance(fields, dict) else None
         if kind == "crawl-start":
-            self.crawl_sites[fields["crawl_id"]] = fields.get("sites") or []
+            self.crawl_sites[fields["crawl_id"]] = SiteRegistry(fields.get("sites") or [])
             self.index.add_crawl(indexing.crawl_row(fields))
             self.report.crawls += 1
         elif kind == "crawl-end":
@@ -142,7 +145,7 @@ class _Rebuilder:
         self.report.captures += 1
 
     @staticmethod
-    def _capture(record: WarcRecord, record_type: str, sites: list[dict], crawl_id: str | None,
+    def _capture(record: WarcRecord, record_type: str, sites: SiteRegistry, crawl_id: str | None,
                  content_hash: str | None = None):
         return indexing.capture_row(
             location=record.location, record_type=record_type, url=record.target_uri,

@@ -28,15 +28,3 @@ def url_host(url: str) -> str:
     except ValueError:
         return ""
 
-
-def site_for_url(url: str, sites: list[dict]) -> str:
-    """The name of the configured site whose host matches the URL (or a parent
-    domain of it); the bare host name when no site matches."""
-    host = url_host(url)
-    best, best_len = None, -1
-    for site in sites:
-        site_host = url_host(site.get("url", ""))
-        if site_host and (host == site_host or host.endswith("." + site_host)):
-            if len(site_host) > best_len:
-                best, best_len = site.get("name") or site_host, len(site_host)
-    return best or host

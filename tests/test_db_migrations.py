@@ -188,9 +188,9 @@ def test_0002_database_upgrades_to_0003_and_ranks_existing_articles(engine):
         )
     assert schema_state(engine) == "outdated"
 
-    upgrade(engine)
+    upgrade(engine, "0003")
 
-    assert current_revision(engine) == "0003" == head_revision()
+    assert current_revision(engine) == "0003"
     if engine.dialect.name == "postgresql":
         with engine.connect() as conn:
             vectors = dict(conn.exec_driver_sql(
@@ -208,3 +208,40 @@ def test_0002_database_upgrades_to_0003_and_ranks_existing_articles(engine):
     assert "rank_vector" not in {c["name"] for c in sa.inspect(engine).get_columns("articles")}
     assert "ix_articles_rank_vector" not in _index_names(engine, "articles")
     assert current_revision(engine) == "0002"
+
+
+def test_0004_stores_site_names_for_www_subdomain_and_listed_hosts(engine):
+    # Rows written before 0004 hold the bare host for hosts other than the site URL's own;
+    # the upgrade maps them with the sites each crawl recorded, and keeps what it cannot know.
+    upgrade(engine, "0003")
+    times = [{"name": "The Example Times", "url": "https://www.example.com/"}]
+    other = [{"name": "Other Post", "url": "http://other.test/", "hosts": ["cdn-other.net"]}]
+    t1 = datetime(2024, 6, 1, tzinfo=timezone.utc)
+    captures = [("c1", "example.com"), ("c1", "news.example.com"), ("c1", "The Example Times"),
+                ("c1", "unknown.org"), ("c2", "img.cdn-other.net"), (None, "www.other.test")]
+    with engine.begin() as conn:
+        conn.execute(metadata.tables["crawls"].insert(), [
+            {"crawl_id": "c1", "spider": "topic", "topic": "", "sites": times, "settings_digest": "",
+             "started_at": T0},
+            {"crawl_id": "c2", "spider": "topic", "topic": "", "sites": other, "settings_digest": "",
+             "started_at": t1},
+        ])
+        conn.execute(metadata.tables["captures"].insert(), [
+            {"record_id": f"<urn:uuid:{i}>", "record_type": "response", "url": f"http://{site}/",
+             "canonical_url": f"http://{site}/", "site": site, "fetched_at": T0, "warc_filename": "a",
+             "warc_offset": 0, "warc_length": 1, "crawl_id": crawl}
+            for i, (crawl, site) in enumerate(captures)
+        ])
+        conn.execute(metadata.tables["articles"].insert(), [
+            {"content_hash": c * 64, "title": "t", "authors": [], "text": "x", "tags": [], "first_seen": T0,
+             "last_seen": T0, "first_site": site}
+            for c, site in (("a", "news.example.com"), ("b", "unknown.org"), ("c", "Other Post"))
+        ])
+
+    upgrade(engine)
+
+    with engine.connect() as conn:
+        sites = [r[0] for r in conn.execute(sa.text("SELECT site FROM captures ORDER BY id"))]
+        first = dict(conn.execute(sa.text("SELECT substr(content_hash, 1, 1), first_site FROM articles")).all())
+    assert sites == ["The Example Times"] * 3 + ["unknown.org", "Other Post", "Other Post"]
+    assert first == {"a": "The Example Times", "b": "unknown.org", "c": "Other Post"}
