@@ -2,7 +2,20 @@
 
 from __future__ import annotations
 
-from scrapy.exceptions import IgnoreRequest
+from scrapy.exceptions import (
+    CannotResolveHostError,
+    DownloadCancelledError,
+    DownloadConnectionRefusedError,
+    DownloadFailedError,
+    DownloadTimeoutError,
+    IgnoreRequest,
+    ResponseDataLossError,
+)
+from scrapy.spidermiddlewares.httperror import HttpError
+from scrapy.utils._compression import _DecompressionMaxSizeExceeded
+from twisted.internet import error as net
+from twisted.web._newclient import ResponseFailed, ResponseNeverReceived
+from twisted.web.client import PartialDownloadError
 
 
 class FetchRefused(IgnoreRequest):
@@ -13,53 +26,53 @@ class FetchRefused(IgnoreRequest):
         self.kind = kind
 
 
-_BY_CLASS = {
-    "DownloadTimeoutError": "fetch/timeout",
-    "TimeoutError": "fetch/timeout",
-    "TCPTimedOutError": "fetch/timeout",
-    "ConnectionLost": "fetch/connection_reset",
-    "ConnectionDone": "fetch/connection_reset",
-    "ConnectionResetError": "fetch/connection_reset",
-    "ResponseFailed": "fetch/connection_reset",
-    "ResponseNeverReceived": "fetch/connection_reset",
-    "ResponseDataLossError": "fetch/connection_reset",
-    "DownloadFailedError": "fetch/connection_reset",
-    "_DataLoss": "fetch/connection_reset",
-    "PotentialDataLoss": "fetch/connection_reset",
-    "DownloadConnectionRefusedError": "fetch/connection_refused",
-    "ConnectionRefusedError": "fetch/connection_refused",
-    "ConnectError": "fetch/connection_refused",
-    "CannotResolveHostError": "fetch/dns_error",
-    "DNSLookupError": "fetch/dns_error",
-}
+# Most specific first: isinstance decides, never the message text.
+_BY_TYPE: tuple[tuple[type[BaseException] | tuple[type[BaseException], ...], str], ...] = (
+    ((DownloadTimeoutError, net.TimeoutError, net.TCPTimedOutError), "fetch/timeout"),
+    ((DownloadConnectionRefusedError, net.ConnectionRefusedError, net.ConnectError), "fetch/connection_refused"),
+    ((CannotResolveHostError, net.DNSLookupError), "fetch/dns_error"),
+    (DownloadCancelledError, "fetch/oversized"),  # DOWNLOAD_MAXSIZE reached while downloading
+    ((ResponseDataLossError, DownloadFailedError, ResponseFailed, ResponseNeverReceived, PartialDownloadError,
+      net.ConnectionLost, net.ConnectionDone, ConnectionResetError), "fetch/connection_reset"),
+)
+
+# Scrapy's robots.txt, redirect and offsite middlewares raise a bare IgnoreRequest (no
+# subclass, no cause): for those three only, the fixed text Scrapy gives it names the source.
+_SCRAPY_REFUSALS = (("Forbidden by robots.txt", "fetch/robots_denied"),
+                    ("max redirections reached", "fetch/redirect_too_many"),
+                    ("Filtered offsite request", "fetch/offsite"))
 
 
 def classify(exc: BaseException) -> str:
     """The stats key for a failed request (`fetch/timeout`, `fetch/robots_denied`, ...)."""
     if isinstance(exc, FetchRefused):
         return exc.kind
-    name = type(exc).__name__
-    message = str(exc)
-    if name == "HttpError":
-        response = getattr(exc, "response", None)
-        return f"fetch/http_{getattr(response, 'status', 'error')}"
+    if isinstance(exc, HttpError):
+        return f"fetch/http_{getattr(exc.response, 'status', 'error')}"
     if isinstance(exc, IgnoreRequest):
-        if "robots.txt" in message:
-            return "fetch/robots_denied"
-        if "decompression" in message or "decompressed" in message:
+        if isinstance(exc.__cause__, _DecompressionMaxSizeExceeded):
             return "fetch/decompression_bomb"
-        if "redirections" in message or "redirect" in message:
-            return "fetch/redirect_too_many"
-        if "offsite" in message.lower():
-            return "fetch/offsite"
+        message = str(exc)
+        for start, kind in _SCRAPY_REFUSALS:
+            if message.startswith(start):
+                return kind
         return "fetch/ignored"
-    if name == "DownloadCancelledError" or "max size" in message or "maxsize" in message:
-        return "fetch/oversized"
-    if name in _BY_CLASS:
-        return _BY_CLASS[name]
-    # ResponseFailed wraps the real reasons in .reasons
+    for types, kind in _BY_TYPE:
+        if isinstance(exc, types):
+            return kind
+    # ResponseFailed and friends wrap the real reasons (Failures) in .reasons
     for reason in getattr(exc, "reasons", ()) or ():
         inner = getattr(reason, "value", None)
-        if inner is not None and type(inner).__name__ in _BY_CLASS:
-            return _BY_CLASS[type(inner).__name__]
-    return f"fetch/error_{name.lower()}"
+        if isinstance(inner, BaseException):
+            return classify(inner)
+    return f"fetch/error_{type(exc).__name__.lower()}"
+
+
+def describe(exc: BaseException) -> str:
+    """A one-line, whole message for a failed request (no cut numbers)."""
+    cause = exc.__cause__
+    if isinstance(exc, IgnoreRequest) and isinstance(cause, _DecompressionMaxSizeExceeded):
+        return (f"decompressed body exceeded DOWNLOAD_MAXSIZE ({cause.max_size} B; "
+                f"{cause.decompressed_size} B decompressed when stopped)")
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    return text if len(text) <= 300 else text[:297].rsplit(" ", 1)[0] + " ..."

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 
@@ -16,18 +16,14 @@ class ArticleItem:
     """
 
     url: str
-    canonical_url: str
     site: str
     html: bytes
     capture: Any  # archive.exchange.CaptureRef
-    title_hint: str = ""
-    published_hint: str | None = None  # ISO date from a feed or sitemap
     previous_hash: str | None = None  # content hash of this URL's last capture
     declared_charset: str | None = None  # from the Content-Type header
     result: Any = None  # archive.extract.ExtractResult
     score: float | None = None  # topic relevance; None when the query does not match
     content_hash: str | None = None
-    flags: list[str] = field(default_factory=list)
 
     def __repr__(self) -> str:  # keep logs short: no HTML, no text
         return f"<ArticleItem {self.url} site={self.site!r} hash={self.content_hash}>"

@@ -14,6 +14,8 @@ Minimal form (every other key is optional)::
         delay: 1.5                            # seconds between requests, >= 0
         concurrency: 2                        # requests in flight, >= 1
         language: en
+        hosts: [cdn.example-news.net]         # more hosts of this site (www. and subdomains
+                                              # of the url's host are the site's already)
 
 A bare list (without ``sites:``) is accepted too.  Relative ``feeds``,
 ``sitemaps`` and ``search`` URLs are resolved against ``url``.  Every
@@ -32,19 +34,21 @@ from typing import Any
 from urllib.parse import quote_plus, urljoin, urlsplit
 
 import yaml
+from archive.sites import SiteRegistry, site_domain
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-__all__ = ["KNOWN_KEYS", "Site", "SitesFileError", "SitesProblem", "load_sites", "parse_sites"]
+__all__ = ["KNOWN_KEYS", "Site", "SiteSet", "SitesFileError", "SitesProblem", "load_sites", "parse_sites"]
 
 KNOWN_KEYS = (
     "name", "url", "feeds", "sitemaps", "search", "allow", "deny",
-    "article_pattern", "delay", "concurrency", "language",
+    "article_pattern", "delay", "concurrency", "language", "hosts",
 )  # fmt: skip
 REQUIRED_KEYS = ("name", "url")
 TOP_LEVEL_KEYS = ("sites",)
 QUERY_PLACEHOLDER = "{query}"
 
 _NULL_TAG = "tag:yaml.org,2002:null"
+_HOST = re.compile(r"^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$")
 _LANGUAGE = re.compile(r"^[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{1,8})*$")
 
 
@@ -63,6 +67,7 @@ class Site:
     delay: float | None = None
     concurrency: int | None = None
     language: str | None = None
+    hosts: tuple[str, ...] = ()
 
     @property
     def host(self) -> str:
@@ -73,17 +78,28 @@ class Site:
     def allowed_domains(self) -> tuple[str, ...]:
         """Domains for Scrapy's ``allowed_domains`` (subdomains are implied there).
 
-        The site's host without a leading ``www.``, then the hosts of feeds,
-        sitemaps and search that it does not already cover.  No ports.
+        The site's host without a leading ``www.``, then the other hosts of the site
+        (:meth:`record`) that it does not already cover.  No ports.
         """
         domains: list[str] = []
-        urls = (self.url, *self.feeds, *self.sitemaps, *((self.search,) if self.search else ()))
-        for url in urls:
-            host = urlsplit(url).hostname or ""
-            host = host.removeprefix("www.")
+        for host in (self.host, *self.record().get("hosts", ())):
+            host = site_domain(host)
             if host and not any(host == d or host.endswith("." + d) for d in domains):
                 domains.append(host)
         return tuple(domains)
+
+    def record(self) -> dict[str, Any]:
+        """The site as the archive records it (archive.sites): name, url and its other hosts,
+        the listed ``hosts`` and those of feeds, sitemaps and search."""
+        hosts: list[str] = list(self.hosts)
+        for url in (*self.feeds, *self.sitemaps, *((self.search,) if self.search else ())):
+            host = urlsplit(url).hostname or ""
+            if host and site_domain(host) != site_domain(self.host) and host not in hosts:
+                hosts.append(host)
+        out: dict[str, Any] = {"name": self.name, "url": self.url}
+        if hosts:
+            out["hosts"] = hosts
+        return out
 
     @cached_property
     def allow_patterns(self) -> tuple[re.Pattern[str], ...]:
@@ -123,6 +139,36 @@ class Site:
         """Validate a dict with the sites-file keys (as :meth:`to_dict` produces)."""
         (site,) = parse_sites(yaml.safe_dump({"sites": [data]}, sort_keys=False), "<dict>")
         return site
+
+
+class SiteSet:
+    """The sites of a crawl and which of them a URL belongs to (archive.sites.SiteRegistry)."""
+
+    def __init__(self, sites: list[Site]) -> None:
+        self.sites = list(sites)
+        self.registry = SiteRegistry(site.record() for site in self.sites)
+        self._by_name = {site.name: site for site in self.sites}
+
+    def __iter__(self):
+        return iter(self.sites)
+
+    def __len__(self) -> int:
+        return len(self.sites)
+
+    @property
+    def records(self) -> list[dict[str, Any]]:
+        return self.registry.records
+
+    @property
+    def allowed_domains(self) -> list[str]:
+        domains: list[str] = []
+        for site in self.sites:
+            domains.extend(d for d in site.allowed_domains if d not in domains)
+        return domains
+
+    def site_for(self, url: str) -> Site | None:
+        name = self.registry.site_for(url)
+        return self._by_name.get(name) if name is not None else None
 
 
 @dataclass(frozen=True)
@@ -331,6 +377,8 @@ class _Checker:
     def value(self, key: str, node: Node, what: str, base: str | None) -> Any:
         if key == "url":
             return self.url(node, what, base=None)
+        if key == "hosts":
+            return tuple(self.host_name(n, what) for n in self.string_list(node, what))
         if key in ("feeds", "sitemaps"):
             return tuple(self.url(n, what, base) for n in self.string_list(node, what))
         if key == "search":
@@ -383,6 +431,13 @@ class _Checker:
             relative = " (relative URLs are resolved against the site's url)" if base is not None else ""
             raise self.problem(node, f"{what} {raw!r} {reason}{relative}")
         return url
+
+    def host_name(self, node: Node, what: str) -> str:
+        raw = self.string(node, what)
+        host = site_domain(raw) if raw.lower().startswith("www.") else raw.lower()
+        if not _HOST.match(host):
+            raise self.problem(node, f"{what} {raw!r} is not a host name such as 'cdn.example.com'")
+        return raw.lower()
 
     def search(self, node: Node, what: str, base: str | None) -> str:
         template = self.string(node, what)

@@ -3,25 +3,25 @@
 from __future__ import annotations
 
 import gzip
-from types import SimpleNamespace
 
 from scrapy import Request, Spider
 from scrapy.http import HtmlResponse, Response
 from scrapy.utils.misc import build_from_crawler
 from scrapy.utils.test import get_crawler
 
-from archive import Archive
+from crawler.state import CrawlPlan, CrawlState
 from crawler.middlewares.capture import CaptureMiddleware
 
 
 def _middleware(tmp_path):
-    crawler = get_crawler(Spider, settings_dict={"ARCHIVE_DIR": str(tmp_path)})
+    crawler = get_crawler(Spider, settings_dict={"ARCHIVE_DIR": str(tmp_path / "archive")})
     crawler.stats.open_spider()
     mw = build_from_crawler(CaptureMiddleware, crawler)
-    archive = Archive.open(tmp_path / "archive")
-    session = archive.start_crawl(spider="test", topic=None, sites=[{"name": "Ex", "url": "http://127.0.0.2/"}])
-    mw._extension = SimpleNamespace(session=session, site_of=lambda url: "Ex")
-    return mw, archive, session, crawler.stats
+    state = CrawlState.from_crawler(crawler)
+    assert mw.state is state  # one shared state per crawler
+    state.plan(CrawlPlan(spider="test", topic="", min_score=0.0, sites=[{"name": "Ex", "url": "http://127.0.0.2/"}]))
+    state.open()
+    return mw, state.archive, state.session, crawler.stats
 
 
 def test_raw_gzip_body_and_revisits(tmp_path):

@@ -62,6 +62,7 @@ def test_all_keys(tmp_path):
             delay: 1.5
             concurrency: 2
             language: en-GB
+            hosts: [WWW.Example-News.NET, img.cdn.example.org]
           - name: Second
             url: http://127.0.0.1:8081/
             sitemaps: /sitemap.xml
@@ -87,7 +88,12 @@ def test_all_keys(tmp_path):
     assert first.concurrency == 2
     assert first.language == "en-GB"
     assert first.host == "www.example.com"
-    assert first.allowed_domains == ("example.com", "feeds.other-cdn.net")
+    assert first.hosts == ("www.example-news.net", "img.cdn.example.org")
+    assert first.allowed_domains == ("example.com", "example-news.net", "img.cdn.example.org",
+                                     "feeds.other-cdn.net")
+    # what the archive records: the other hosts, so that reindex maps URLs the same way
+    assert first.record()["hosts"] == ["www.example-news.net", "img.cdn.example.org",
+                                       "feeds.example.com", "feeds.other-cdn.net"]
     assert first.is_allowed("https://www.example.com/2025/10/x")
     assert not first.is_allowed("https://www.example.com/2025/video/x")
     assert not first.is_allowed("https://www.example.com/about")

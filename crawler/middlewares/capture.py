@@ -7,7 +7,10 @@ from datetime import datetime, timezone
 from http import HTTPStatus
 from urllib.parse import urljoin, urlsplit
 
+from scrapy.exceptions import NotConfigured
+
 from crawler.errors import FetchRefused
+from crawler.state import CrawlState
 from crawler.urls import canonical_url
 
 logger = logging.getLogger(__name__)
@@ -48,33 +51,21 @@ class CaptureMiddleware:
     Settings: ARCHIVE_CAPTURE_ENABLED (True).
     """
 
-    def __init__(self, crawler, stats) -> None:
-        self.crawler = crawler
+    def __init__(self, state: CrawlState, stats) -> None:
+        self.state = state
         self.stats = stats
-        self._extension = None
 
     @classmethod
     def from_crawler(cls, crawler):
-        from scrapy.exceptions import NotConfigured
-
         if not crawler.settings.getbool("ARCHIVE_CAPTURE_ENABLED", True):
             raise NotConfigured("ARCHIVE_CAPTURE_ENABLED is off")
-        return cls(crawler, crawler.stats)
-
-    @property
-    def extension(self):
-        if self._extension is None:
-            from crawler.extensions.archive_session import ArchiveSessionExtension
-
-            self._extension = self.crawler.get_extension(ArchiveSessionExtension)
-        return self._extension
+        return cls(CrawlState.from_crawler(crawler), crawler.stats)
 
     def process_response(self, request, response):
-        extension = self.extension
-        session = extension.session if extension is not None else None
+        session = self.state.session
         if session is None:
             return response
-        site = request.meta.get("site") or extension.site_of(response.url)
+        site = self.state.site_name(response.url)
         exchange = self._exchange(request, response)
         previous = request.meta.get("previous")
         if previous is not None and self._unchanged(exchange, previous):

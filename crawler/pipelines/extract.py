@@ -9,6 +9,7 @@ from concurrent.futures.process import BrokenProcessPool
 from scrapy.exceptions import DropItem, NotConfigured
 
 from crawler.items import ArticleItem
+from crawler.state import CrawlState
 from crawler.worker import extract_article, warm_up
 from crawler.workerpool import AsyncProcessPool
 
@@ -29,10 +30,11 @@ class ExtractPipeline:
 
     The reactor only awaits a future, so fetching never waits on parsing. Pages that
     are not articles (or whose clean text is shorter than EXTRACT_MIN_TEXT_LENGTH) are
-    dropped (`extract/not_article`). The topic query is the spider's `topic` attribute.
+    dropped (`extract/not_article`). The topic query is the crawl's (CrawlState's plan).
     A per-site boilerplate learner (archive.extract.SiteBoilerplate) is loaded from the
-    archive database when the spider opens, fed every article's segments, handed to the
-    workers as each site's current furniture set, and saved when the spider closes.
+    archive database when the spider opens (the pipeline opens the crawl's archive), fed
+    every article's segments, handed to the workers as each site's current furniture set,
+    and saved when the spider closes.
 
     Settings: EXTRACT_ENABLED (True; False disables the pipeline: raw capture only),
     EXTRACT_WORKERS (cpu count, at most 4), EXTRACT_MIN_TEXT_LENGTH (400),
@@ -40,9 +42,9 @@ class ExtractPipeline:
     the workers, the rest wait and hold back downloading).
     """
 
-    def __init__(self, crawler, stats, *, workers: int, min_length: int, boilerplate: bool,
+    def __init__(self, state: CrawlState, stats, *, workers: int, min_length: int, boilerplate: bool,
                  max_pending: int = 0) -> None:
-        self.crawler = crawler
+        self.state = state
         self.stats = stats
         self.workers = workers
         self.max_pending = max_pending
@@ -51,7 +53,6 @@ class ExtractPipeline:
         self.pool: AsyncProcessPool | None = None
         self.query: str | None = None
         self.learner = None
-        self._learner_loaded = False
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -59,7 +60,7 @@ class ExtractPipeline:
         if not settings.getbool("EXTRACT_ENABLED", True):
             raise NotConfigured("EXTRACT_ENABLED is off")
         return cls(
-            crawler,
+            CrawlState.from_crawler(crawler),
             crawler.stats,
             workers=max(1, settings.getint("EXTRACT_WORKERS", 1)),
             min_length=settings.getint("EXTRACT_MIN_TEXT_LENGTH", 400),
@@ -68,42 +69,32 @@ class ExtractPipeline:
         )
 
     async def open_spider(self) -> None:
-        self.query = getattr(self.crawler.spider, "topic", None)
+        self.state.open()  # the learner's table; CloseSpider when the archive cannot open
+        plan = self.state.crawl_plan
+        self.query = plan.topic if plan is not None and plan.topic else None
         self.pool = AsyncProcessPool(self.workers, initializer=warm_up, max_pending=self.max_pending)
         await self.pool.start()  # workers warm up while discovery runs
         if self.use_boilerplate:
             from archive.extract import SiteBoilerplate
 
             self.learner = SiteBoilerplate()
+            self.learner.load(self.state.engine, self.state.registry.names)
 
     async def close_spider(self) -> None:
         if self.pool is not None:
             pool, self.pool = self.pool, None
             await pool.close()
-        engine = self._engine()
-        if self.learner is not None and engine is not None and self._learner_loaded:
+        engine = self.state.engine
+        if self.learner is not None and engine is not None:
             try:
                 self.learner.save(engine)
             except Exception as exc:  # noqa: BLE001 - losing learned furniture must not lose the crawl
                 self.stats.inc_value("extract/boilerplate_save_failed")
                 logger.error("Could not save the boilerplate learner: %r", exc)
 
-    def _engine(self):
-        from crawler.extensions.archive_session import ArchiveSessionExtension
-
-        extension = self.crawler.get_extension(ArchiveSessionExtension)
-        archive = extension.archive if extension is not None else None
-        return archive.engine if archive is not None else None
-
     def _furniture(self, site: str):
         if self.learner is None:
             return None
-        if not self._learner_loaded:
-            engine = self._engine()
-            if engine is not None:
-                sites = [s["name"] for s in getattr(self.crawler.spider, "archive_sites", []) or []]
-                self.learner.load(engine, sites)
-                self._learner_loaded = True
         return self.learner.furniture(site) or None
 
     async def process_item(self, item):

@@ -3,19 +3,24 @@
 from __future__ import annotations
 
 import logging
-import re
+from email.message import Message
 from datetime import datetime, timedelta, timezone
 from urllib.parse import urljoin, urlsplit
 
+import lxml.html
 import scrapy
+from lxml import etree
+from w3lib.encoding import html_body_declared_encoding
 from scrapy import signals
-from scrapy.exceptions import UsageError
 from scrapy.http import TextResponse
 
 from crawler import discovery
-from crawler.errors import classify
+from crawler.errors import classify, describe
+from crawler.arguments import TopicArguments, parse_arguments
 from crawler.items import ArticleItem
-from crawler.urls import canonicalize, url_host
+from crawler.sites import SiteSet
+from crawler.state import CrawlPlan, CrawlState
+from crawler.urls import canonicalize
 
 logger = logging.getLogger(__name__)
 
@@ -25,22 +30,6 @@ PRIORITY_HOME = 500
 PRIORITY_ARTICLE = 100  # + up to 100 for the topic hint
 PRIORITY_PAGE = 0  # + up to 50 for the hint, - 10 per depth
 
-_CHARSET = re.compile(rb"charset\s*=\s*[\"']?\s*([A-Za-z0-9_.:-]+)", re.IGNORECASE)
-_CANONICAL = re.compile(
-    rb"<link\b[^>]*?rel\s*=\s*[\"']?canonical[\"']?[^>]*?href\s*=\s*[\"']([^\"'>\s]+)"
-    rb"|<link\b[^>]*?href\s*=\s*[\"']([^\"'>\s]+)[\"'][^>]*?rel\s*=\s*[\"']?canonical",
-    re.IGNORECASE,
-)
-
-
-def _parse_since(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        raise UsageError(f"since={value!r} is not a date (expected YYYY-MM-DD)") from None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
 
 
 class TopicSpider(scrapy.Spider):
@@ -56,71 +45,38 @@ class TopicSpider(scrapy.Spider):
     are prioritised by how well their title, anchor text and URL match the topic.
 
     Settings: TOPIC_DEPTH_LIMIT (3), TOPIC_MIN_SCORE (0.0), TOPIC_MAX_LINKS_PER_PAGE (200), TOPIC_MAX_LISTING_PAGES (50),
-    TOPIC_DEMO_TIMEOUT (60), TOPIC_DEMO_FILLER (0), ARCHIVE_RECHECK_DAYS (3),
+    ARCHIVE_RECHECK_DAYS (3),
     ARCHIVE_CONDITIONAL_REQUESTS (True), EXTRACT_MIN_TEXT_LENGTH (400).
     """
 
     name = "topic"
 
-    def __init__(self, topic=None, sites=None, since=None, min_score=None, depth=None, **kwargs):
+    def __init__(self, topic=None, sites=None, since=None, min_score=None, depth=None, arguments=None,
+                 **kwargs):
         super().__init__(**kwargs)
-        from archive.topic import TopicQueryError, parse_topic
-
-        if not topic:
-            raise UsageError("missing -a topic='QUERY' (e.g. -a topic='\"defence framework\" AND India')")
-        if not sites:
-            raise UsageError("missing -a sites=FILE.yaml (or -a sites=demo)")
-        try:
-            self.query = parse_topic(topic)
-        except TopicQueryError as exc:
-            raise UsageError(f"invalid topic query:\n{exc}") from None
-        self.topic = str(topic)
-        self.sites_arg = str(sites)
-        self.since = _parse_since(since)
-        try:
-            self.min_score_arg = float(min_score) if min_score not in (None, "") else None
-            self.depth_arg = int(depth) if depth not in (None, "") else None
-        except ValueError as exc:
-            raise UsageError(f"bad number in -a min_score/depth: {exc}") from None
-        self.sites: list = []
-        self.archive_sites: list[dict] = []
-        self._site_by_host: dict = {}
+        if arguments is None:  # built without `scrapy crawl` (which validates them before)
+            arguments = self.check_arguments(topic=topic, sites=sites, since=since, min_score=min_score,
+                                             depth=depth)
+        self.arguments: TopicArguments = arguments
+        self.query = arguments.query
+        self.topic = arguments.topic
+        self.since = arguments.since
+        self.sites = SiteSet(arguments.sites)
+        self.allowed_domains = self.sites.allowed_domains
         self._seen: set[str] = set()
         self._logged: set[tuple[str, str]] = set()
-        self._demo = None
-        self.states: dict = {}
 
     @classmethod
-    def check_arguments(cls, topic=None, sites=None, since=None, min_score=None, depth=None, **_):
-        """Raise UsageError for a bad topic query, date, number or sites file (no request sent)."""
-        from archive.topic import TopicQueryError, parse_topic
-        from crawler.sites import SitesFileError, load_sites
-
-        if not topic:
-            raise UsageError("missing -a topic='QUERY' (e.g. -a topic='\"defence framework\" AND India')")
-        if not sites:
-            raise UsageError("missing -a sites=FILE.yaml (or -a sites=demo)")
-        try:
-            parse_topic(topic)
-        except TopicQueryError as exc:
-            raise UsageError(f"invalid topic query: {exc}") from None
-        _parse_since(since)
-        for name, value, kind in (("min_score", min_score, float), ("depth", depth, int)):
-            if value not in (None, ""):
-                try:
-                    kind(value)
-                except ValueError:
-                    raise UsageError(f"-a {name}={value!r} is not a number") from None
-        if sites != "demo":
-            try:
-                load_sites(sites)
-            except SitesFileError as exc:
-                raise UsageError(f"invalid sites file:\n{exc}") from None
+    def check_arguments(cls, topic=None, sites=None, since=None, min_score=None, depth=None,
+                        **_) -> TopicArguments:
+        """The validated arguments; UsageError for a bad topic query, date, number or sites file."""
+        return parse_arguments(topic=topic, sites=sites, since=since, min_score=min_score, depth=depth)
 
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
         spider = super().from_crawler(crawler, *args, **kwargs)
         settings = crawler.settings
+        arguments = spider.arguments
         contact_priority = settings.getpriority("ARCHIVE_CONTACT") or 0
         if contact_priority > (settings.getpriority("USER_AGENT") or 0):
             # `-s ARCHIVE_CONTACT=...` alone: rebuild the identifying User-Agent around it.
@@ -129,21 +85,20 @@ class TopicSpider(scrapy.Spider):
             settings.set("USER_AGENT", f"news-archive/{__version__} (+{settings['ARCHIVE_CONTACT']})",
                          priority=contact_priority)
         spider.min_score = (
-            spider.min_score_arg if spider.min_score_arg is not None
+            arguments.min_score if arguments.min_score is not None
             else settings.getfloat("TOPIC_MIN_SCORE", 0.0)
         )
         spider.depth_limit = (
-            spider.depth_arg if spider.depth_arg is not None else settings.getint("TOPIC_DEPTH_LIMIT", 3)
+            arguments.depth if arguments.depth is not None else settings.getint("TOPIC_DEPTH_LIMIT", 3)
         )
         spider.max_links = settings.getint("TOPIC_MAX_LINKS_PER_PAGE", 200)
         spider.max_listing_pages = settings.getint("TOPIC_MAX_LISTING_PAGES", 50)
         spider.recheck = timedelta(days=settings.getfloat("ARCHIVE_RECHECK_DAYS", 3.0))
         spider.conditional = settings.getbool("ARCHIVE_CONDITIONAL_REQUESTS", True)
         spider.extract_enabled = settings.getbool("EXTRACT_ENABLED", True)
-        spider._load_sites(
-            demo_timeout=settings.getfloat("TOPIC_DEMO_TIMEOUT", 60),
-            demo_articles=settings.getint("TOPIC_DEMO_FILLER", 0),
-        )
+        spider.state = CrawlState.from_crawler(crawler)
+        spider.state.plan(CrawlPlan(spider=spider.name, topic=spider.topic, min_score=spider.min_score,
+                                    sites=spider.sites.records))
         # Per-site politeness: download slots are keyed by host name.
         slots = dict(settings.getdict("DOWNLOAD_SLOTS"))
         for site in spider.sites:
@@ -157,61 +112,15 @@ class TopicSpider(scrapy.Spider):
         if slots:
             settings.set("DOWNLOAD_SLOTS", slots, priority="spider")
         crawler.signals.connect(spider._robots_parsed, signal=signals.robots_parsed)
-        crawler.signals.connect(spider._closed, signal=signals.spider_closed)
         return spider
 
-    # ------------------------------------------------------------------ setup
-
-    def _load_sites(self, demo_timeout: float, demo_articles: int) -> None:
-        from crawler.sites import SitesFileError, load_sites
-
-        path = self.sites_arg
-        if path == "demo":
-            from crawler.demo import DemoServer
-
-            self._demo = DemoServer(timeout=demo_timeout, articles=demo_articles)
-            path = self._demo.start()
-            logger.info("Demo web serving on loopback; sites file %s", path)
-        try:
-            self.sites = load_sites(path)
-        except SitesFileError as exc:
-            self._stop_demo()
-            raise UsageError(f"invalid sites file:\n{exc}") from None
-        self.archive_sites = [{"name": s.name, "url": s.url} for s in self.sites]
-        domains: list[str] = []
-        for site in self.sites:
-            for domain in site.allowed_domains:
-                self._site_by_host.setdefault(domain, site)
-                if domain not in domains:
-                    domains.append(domain)
-        self.allowed_domains = domains
-
-    def _closed(self, spider, reason):
-        self._stop_demo()
-
-    def _stop_demo(self) -> None:
-        if self._demo is not None:
-            demo, self._demo = self._demo, None
-            demo.stop()
-
     def site_for(self, url: str):
-        host = url_host(url)
-        site = self._site_by_host.get(host)
-        if site is None and host.startswith("www."):
-            site = self._site_by_host.get(host[4:])
-        if site is None:
-            for domain, candidate in self._site_by_host.items():
-                if host.endswith("." + domain):
-                    return candidate
-        return site
+        """The configured Site of a URL (www., subdomains, listed hosts), or None."""
+        return self.sites.site_for(url)
 
     # ------------------------------------------------------------------ start
 
     async def start(self):
-        from crawler.extensions.archive_session import ArchiveSessionExtension
-
-        extension = self.crawler.get_extension(ArchiveSessionExtension)
-        self.states = extension.states if extension is not None else {}
         logger.info(
             "Topic %r over %d site(s); since=%s min_score=%s depth=%d",
             self.topic, len(self.sites), self.since.date() if self.since else "-",
@@ -278,7 +187,7 @@ class TopicSpider(scrapy.Spider):
         hint = self.query.score_hint(f"{text} {urlsplit(canonical).path}")
         meta = self._site_meta(site, "article" if article else "page")
         headers = {}
-        previous = self.states.get(canonical)
+        previous = self.state.previous(canonical)
         if previous is not None and previous.content_hash:
             # Known article: skip it, or re-check it with a conditional request.
             if not self._recheck(previous, published, modified):
@@ -303,9 +212,6 @@ class TopicSpider(scrapy.Spider):
                 canonical, callback=self.parse_page, errback=self.on_error, headers=headers,
                 priority=PRIORITY_PAGE + int(hint * 50) - 10 * depth, meta=meta,
             )
-        meta["title_hint"] = text[:300]
-        if published is not None:
-            meta["published_hint"] = published.isoformat()
         return scrapy.Request(
             canonical, callback=self.parse_article, errback=self.on_error, headers=headers,
             priority=PRIORITY_ARTICLE + int(hint * 100), meta=meta,
@@ -471,7 +377,8 @@ class TopicSpider(scrapy.Spider):
         stats = self.crawler.stats
         if response.status == 304 or (capture is not None and capture.record_type == "revisit"):
             stats.inc_value("incremental/not_modified" if response.status == 304 else "incremental/identical")
-            stats.inc_value(f"site/{site.name}/unchanged")
+            stats.inc_value(f"site/{site.name}/articles_fetched")
+            stats.inc_value(f"site/{site.name}/not_modified")
             return
         if capture is None:
             return
@@ -491,8 +398,8 @@ class TopicSpider(scrapy.Spider):
         ):
             return
         stats.inc_value("discovery/articles")
+        stats.inc_value(f"site/{site.name}/articles_fetched")
         if not self.extract_enabled:
-            stats.inc_value(f"site/{site.name}/articles_fetched")
             return
         declared, any_declared = self._declared_charset(response)
         if not any_declared:
@@ -500,13 +407,10 @@ class TopicSpider(scrapy.Spider):
         previous = response.meta.get("previous")
         yield ArticleItem(
             url=response.url,
-            canonical_url=canonical,
             site=site.name,
             html=body,
             capture=capture,
             declared_charset=declared,
-            title_hint=response.meta.get("title_hint", ""),
-            published_hint=response.meta.get("published_hint"),
             previous_hash=previous.content_hash if previous is not None else None,
         )
 
@@ -519,7 +423,7 @@ class TopicSpider(scrapy.Spider):
             self.crawler.stats.inc_value(kind)
         if site is not None:
             self.crawler.stats.inc_value(f"site/{site.name}/errors/{kind.split('/', 1)[-1]}")
-        self._log_once(kind, request.url, "%s: %s (%s)", kind, request.url, failure.getErrorMessage()[:200])
+        self._log_once(kind, request.url, "%s: %s (%s)", kind, request.url, describe(failure.value))
 
     # ------------------------------------------------------------------ helpers
 
@@ -536,23 +440,33 @@ class TopicSpider(scrapy.Spider):
 
     @staticmethod
     def _rel_canonical(body: bytes, base: str) -> str | None:
+        """The page's <link rel=canonical> in canonical form (lxml over the <head> only)."""
         head_end = body.find(b"</head>")
-        match = _CANONICAL.search(body, 0, head_end if head_end > 0 else 65536)
-        if not match:
-            return None
-        href = (match.group(1) or match.group(2)).decode("utf-8", "replace")
+        head = body[: head_end + 7 if head_end > 0 else 65536]
         try:
-            return canonicalize(urljoin(base, href))[0]
+            root = lxml.html.document_fromstring(head)
+        except (etree.ParserError, ValueError):
+            return None
+        hrefs = root.xpath("//link[contains(concat(' ', normalize-space(@rel), ' '), ' canonical ')]/@href")
+        if not hrefs or not str(hrefs[0]).strip():
+            return None
+        try:
+            return canonicalize(urljoin(base, str(hrefs[0]).strip()))[0]
         except ValueError:
             return None
 
     @staticmethod
     def _declared_charset(response) -> tuple[str | None, bool]:
-        """(charset of the Content-Type header, whether the page declares one anywhere)."""
-        match = _CHARSET.search(response.headers.get(b"Content-Type", b""))
-        if match:
-            return match.group(1).decode("ascii", "ignore"), True
-        return None, bool(_CHARSET.search(response.body[:4096]))
+        """(charset of the Content-Type header as declared, whether the page declares one anywhere).
+
+        The header parameter is parsed by the email package (as declared: extraction
+        judges it); a <meta> declaration is found by w3lib, as `response.encoding` does."""
+        header = Message()
+        header["Content-Type"] = response.headers.get(b"Content-Type", b"").decode("latin-1")
+        declared = header.get_content_charset()
+        if declared:
+            return declared, True
+        return None, html_body_declared_encoding(response.body[:4096]) is not None
 
     def _bad(self, kind: str, url: str, message: str, site=None, level=logging.WARNING) -> None:
         self.crawler.stats.inc_value(kind)

@@ -1,0 +1,193 @@
+"""The crawl's shared state: the archive session, the URLs and texts already archived."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from weakref import WeakKeyDictionary
+
+from scrapy.exceptions import CloseSpider, NotConfigured
+
+from archive.sites import SiteRegistry
+from crawler.urls import canonical_url
+
+logger = logging.getLogger(__name__)
+
+DIGESTED_SETTINGS = (
+    "USER_AGENT", "ROBOTSTXT_OBEY", "DOWNLOAD_MAXSIZE", "DOWNLOAD_TIMEOUT", "DEPTH_LIMIT",
+    "TOPIC_DEPTH_LIMIT", "TOPIC_MIN_SCORE", "EXTRACT_ENABLED", "EXTRACT_MIN_TEXT_LENGTH",
+    "ARCHIVE_RECHECK_DAYS", "AUTOTHROTTLE_ENABLED", "CONCURRENT_REQUESTS_PER_DOMAIN",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class CrawlPlan:
+    """What a crawl is about, as the spider's validated arguments give it."""
+
+    spider: str
+    topic: str
+    min_score: float
+    sites: list[dict[str, Any]] = field(default_factory=list)  # site records (archive.sites)
+
+
+class CrawlState:
+    """One per crawler: the `Archive` and its `CrawlSession`, known URLs and content hashes.
+
+    Components get it in their `from_crawler` with `CrawlState.from_crawler(crawler)`
+    (the same object for every component of one crawler) and use only this interface:
+
+    - `plan(CrawlPlan)` (the spider, once) and `open()` (idempotent: whichever component
+      needs the archive first opens it, raising CloseSpider when it cannot);
+    - `session`, `engine`, `directory`, `database`: the open archive;
+    - `previous(url)`: the latest capture of a URL from earlier crawls, or None;
+    - `seen_text(content_hash)`: whether a text was archived before (records it);
+    - `site_name(url)`: the configured site of a URL (archive.sites.SiteRegistry);
+    - `close(stats)`: the crawl-end record and the archive closed.
+
+    Settings: ARCHIVE_DIR ("archive-data"), ARCHIVE_DATABASE_URL (None: SQLite inside
+    ARCHIVE_DIR), ARCHIVE_WARC_PREFIX ("archive"), ARCHIVE_WARC_MAX_SIZE (1e9),
+    ARCHIVE_INDEX_BATCH_SIZE (500), ARCHIVE_OPERATOR, USER_AGENT, ROBOTSTXT_OBEY.
+    """
+
+    _by_crawler: WeakKeyDictionary = WeakKeyDictionary()
+
+    def __init__(self, *, directory: str, database_url: str | None, options: dict[str, Any],
+                 settings_digest: str) -> None:
+        self.directory = directory
+        self.database_url = database_url
+        self.options = options
+        self.settings_digest = settings_digest
+        self.crawl_plan: CrawlPlan | None = None
+        self.registry = SiteRegistry()
+        self.archive = None
+        self.session = None
+        self._states: dict[str, Any] = {}  # canonical URL -> PreviousCapture
+        self._hashes: set[str] = set()
+        self._opened = False
+        self.open_failed = False
+
+    @classmethod
+    def from_crawler(cls, crawler) -> CrawlState:
+        state = cls._by_crawler.get(crawler)
+        if state is None:
+            settings = crawler.settings
+            directory = settings.get("ARCHIVE_DIR")
+            if not directory:
+                raise NotConfigured("ARCHIVE_DIR is not set")
+            digest_source = {name: settings.get(name) for name in DIGESTED_SETTINGS}
+            state = cls._by_crawler[crawler] = cls(
+                directory=str(directory),
+                database_url=settings.get("ARCHIVE_DATABASE_URL") or None,
+                options={
+                    "warc_prefix": settings.get("ARCHIVE_WARC_PREFIX", "archive"),
+                    "warc_max_size": settings.getint("ARCHIVE_WARC_MAX_SIZE", 1_000_000_000),
+                    "index_batch_size": settings.getint("ARCHIVE_INDEX_BATCH_SIZE", 500),
+                    "operator": settings.get("ARCHIVE_OPERATOR", ""),
+                    "user_agent": settings.get("USER_AGENT", ""),
+                    "robots": "obey" if settings.getbool("ROBOTSTXT_OBEY") else "ignore",
+                },
+                settings_digest=hashlib.sha256(
+                    json.dumps(digest_source, sort_keys=True, default=str).encode()
+                ).hexdigest(),
+            )
+        return state
+
+    # ------------------------------------------------------------------ lifecycle
+
+    def plan(self, plan: CrawlPlan) -> None:
+        self.crawl_plan = plan
+        self.registry = SiteRegistry(plan.sites)
+
+    def open(self) -> None:
+        """Open the archive and start the crawl session (once); CloseSpider when it cannot."""
+        if self._opened:
+            if self.session is None:
+                raise CloseSpider("archive_unavailable")
+            return
+        self._opened = True
+        from archive import Archive
+        from archive.errors import ArchiveError
+
+        plan = self.crawl_plan or CrawlPlan(spider="crawl", topic="", min_score=0.0)
+        try:
+            self.archive = Archive.open(self.directory, self.database_url, **self.options)
+            self.session = self.archive.start_crawl(
+                spider=plan.spider, topic=plan.topic or None, sites=plan.sites,
+                settings_digest=self.settings_digest,
+            )
+            for previous in self.archive.capture_states():
+                self._states[canonical_url(previous.url)] = previous
+                if previous.content_hash:
+                    self._hashes.add(previous.content_hash)
+        except ArchiveError as exc:
+            logger.error("Cannot open the archive in %s: %s", self.directory, exc)
+            self.open_failed = True
+            self._close_archive()
+            raise CloseSpider("archive_unavailable") from exc
+        logger.info("Archive %s open (crawl %s); %d URLs already captured",
+                    self.directory, self.session.crawl_id, len(self._states))
+
+
+    def close(self, stats: dict[str, Any]) -> None:
+        if self.session is not None:
+            session, self.session = self.session, None
+            try:
+                session.close(_json_safe(stats))
+            finally:
+                self._close_archive()
+        self._close_archive()
+
+    def _close_archive(self) -> None:
+        if self.archive is not None:
+            archive, self.archive = self.archive, None
+            archive.close()
+
+    # ------------------------------------------------------------------ queries
+
+    @property
+    def engine(self):
+        return self.archive.engine if self.archive is not None else None
+
+    @property
+    def crawl_id(self) -> str | None:
+        return self.session.crawl_id if self.session is not None else None
+
+    @property
+    def known_urls(self) -> int:
+        return len(self._states)
+
+    @property
+    def database(self) -> str:
+        """Where the index lives, for people: the SQLAlchemy URL without its password."""
+        if self.archive is not None:
+            return self.archive.engine.url.render_as_string(hide_password=True)
+        return self.database_url or f"SQLite in {self.directory}"
+
+    def previous(self, url: str):
+        """The latest capture of `url` (any form of it) from earlier crawls, or None."""
+        return self._states.get(canonical_url(url))
+
+    def seen_text(self, content_hash: str) -> bool:
+        """Whether this text was archived before (by earlier crawls or this one); records it."""
+        if content_hash in self._hashes:
+            return True
+        self._hashes.add(content_hash)
+        return False
+
+    def site_name(self, url: str) -> str:
+        return self.registry.name_for(url)
+
+
+def _json_safe(stats: dict) -> dict:
+    out = {}
+    for key, value in stats.items():
+        if isinstance(value, datetime):
+            value = value.isoformat()
+        elif not isinstance(value, (int, float, str, bool, type(None), list, dict)):
+            value = str(value)
+        out[key] = value
+    return out
