@@ -46,6 +46,7 @@ class CrawlState:
     - `previous(url)`: the latest capture of a URL from earlier crawls, or None;
     - `seen_text(content_hash)`: whether a text was archived before (records it);
     - `site_name(url)`: the configured site of a URL (archive.sites.SiteRegistry);
+    - `warc_files`: the names of the WARC files written (the capture middleware adds them);
     - `close(stats)`: the crawl-end record and the archive closed.
 
     Settings: ARCHIVE_DIR ("archive-data"), ARCHIVE_DATABASE_URL (None: SQLite inside
@@ -69,6 +70,7 @@ class CrawlState:
         self._hashes: set[str] = set()
         self._opened = False
         self.open_failed = False
+        self.warc_files: set[str] = set()  # names of the WARC files this crawl wrote to
 
     @classmethod
     def from_crawler(cls, crawler) -> CrawlState:
@@ -109,6 +111,9 @@ class CrawlState:
                 raise CloseSpider("archive_unavailable")
             return
         self._opened = True
+        quiet = logging.getLogger("alembic.runtime.migration")
+        if quiet.level == logging.NOTSET:  # "Context impl SQLiteImpl." etc.: not news at INFO
+            quiet.setLevel(logging.WARNING)
         from archive import Archive
         from archive.errors import ArchiveError
 

@@ -110,5 +110,6 @@ SCRAPER_SLOT_MAX_ACTIVE_SIZE = 5_000_000  # response bytes being processed befor
 CONCURRENT_ITEMS = 4
 
 LOG_LEVEL = "INFO"
+STATS_DUMP = False  # the per-site crawl summary says what matters; LOG_LEVEL=DEBUG logs all stats
 LOGSTATS_INTERVAL = 30.0
 FEED_EXPORT_ENCODING = "utf-8"

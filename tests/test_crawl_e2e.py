@@ -100,6 +100,15 @@ def test_crawl_finishes_cleanly(first_run):
     assert "Crawl summary" in first_run["proc"].stderr
     for site in first_run["expected"]["sites"]:
         assert f"  {site['name']}: pages fetched" in first_run["proc"].stderr
+    # the per-site numbers add up: every article page fetched has exactly one outcome
+    from crawler.extensions.summary import OUTCOMES
+
+    rows = {key[len("summary/"):]: row for key, row in stats.items() if key.startswith("summary/")}
+    assert set(rows) == {site["name"] for site in first_run["expected"]["sites"]}
+    for name, row in rows.items():
+        assert row["articles_fetched"] == sum(row[o] for o in OUTCOMES), (name, row)
+    indexed = sum(row[o] for row in rows.values() for o in ("new", "updated", "unchanged", "duplicate"))
+    assert indexed == stats["archive/articles"] > 0
 
 
 def test_each_seed_story_archived_once_without_boilerplate(first_run):

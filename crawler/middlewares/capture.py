@@ -75,6 +75,7 @@ class CaptureMiddleware:
             ref = session.write_response(exchange)
             self.stats.inc_value("archive/responses")
         request.meta["capture"] = ref
+        self.state.warc_files.add(ref.location.filename)
         self.stats.inc_value(f"site/{site}/pages_fetched")
         status = response.status
         if status >= 400:

@@ -109,16 +109,19 @@ class ExtractPipeline:
             )
         except BrokenProcessPool:
             self.stats.inc_value("extract/worker_crashed")
+            self.stats.inc_value(f"site/{item.site}/extract_failed")
             logger.error("An extraction worker died on %s; it is replaced", item.url)
             raise DropItem(f"extraction worker crashed on {item.url}") from None
         except Exception as exc:  # a bug or a pathological page: count it, keep crawling
             self.stats.inc_value("extract/error")
+            self.stats.inc_value(f"site/{item.site}/extract_failed")
             logger.warning("Extraction failed for %s: %r", item.url, exc)
             raise DropItem(f"extraction failed for {item.url}: {exc!r}") from exc
         finally:
             item.html = b""
         if result is None:
             self.stats.inc_value("extract/not_article")
+            self.stats.inc_value(f"site/{item.site}/not_article")
             raise DropItem(f"not an article ({reason}): {item.url}", log_level="DEBUG")
         if declared and non_ascii and _codec(result.encoding) != _codec(declared):
             self.stats.inc_value("extract/charset_fixed")
