@@ -37,7 +37,7 @@ import yaml
 from archive.sites import SiteRegistry, site_domain
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-__all__ = ["KNOWN_KEYS", "Site", "SiteSet", "SitesFileError", "SitesProblem", "load_sites", "parse_sites"]
+__all__ = ["KNOWN_KEYS", "Site", "SiteSet", "download_slots", "SitesFileError", "SitesProblem", "load_sites", "parse_sites"]
 
 KNOWN_KEYS = (
     "name", "url", "feeds", "sitemaps", "search", "allow", "deny",
@@ -169,6 +169,20 @@ class SiteSet:
     def site_for(self, url: str) -> Site | None:
         name = self.registry.site_for(url)
         return self._by_name.get(name) if name is not None else None
+
+
+def download_slots(sites, slots: dict[str, Any] | None = None) -> dict[str, dict[str, Any]]:
+    """DOWNLOAD_SLOTS with each site's `delay` and `concurrency` (slots are keyed by host name)."""
+    out = {key: dict(value) for key, value in (slots or {}).items()}
+    for site in sites:
+        slot = dict(out.get(site.host, {}))
+        if site.delay is not None:
+            slot["delay"] = site.delay
+        if site.concurrency is not None:
+            slot["concurrency"] = site.concurrency
+        if slot:
+            out[site.host] = slot
+    return out
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ constructor. Override any of these with `-s NAME=value`.
 
 import os
 
-from crawler import __version__
+from crawler import user_agent
 
 BOT_NAME = "news-archive"
 SPIDER_MODULES = ["crawler.spiders"]
@@ -47,7 +47,7 @@ TOPIC_DEMO_TIMEOUT = 60  # seconds to wait for the built-in demo web (-a sites=d
 TOPIC_DEMO_FILLER = 0  # off-topic filler articles per demo outlet (0: the demo web's default)
 
 # --- politeness --------------------------------------------------------------------------
-USER_AGENT = f"news-archive/{__version__} (+{ARCHIVE_CONTACT})"
+USER_AGENT = user_agent(ARCHIVE_CONTACT)  # `scrapy crawl -s ARCHIVE_CONTACT=...` alone rebuilds it
 ROBOTSTXT_OBEY = True
 ROBOTSTXT_PARSER = "scrapy.robotstxt.ProtegoRobotParser"
 CONCURRENT_REQUESTS = 32
@@ -80,6 +80,8 @@ DOWNLOADER_MIDDLEWARES = {
     # process_response runs from high to low: 950 sees the raw response before
     # HttpCompression (590), Redirect (600) and Retry (550) touch it.
     "crawler.middlewares.capture.CaptureMiddleware": 950,
+    # Known URLs: skip, or re-check conditionally (sets meta["previous"] for the capture).
+    "crawler.middlewares.recheck.RecheckMiddleware": 60,
     # Not needed to archive public news pages; each layer costs per request.
     "scrapy.downloadermiddlewares.httpauth.HttpAuthMiddleware": None,
     "scrapy.downloadermiddlewares.httpproxy.HttpProxyMiddleware": None,  # no proxies from the environment

@@ -5,7 +5,9 @@ or raising UsageError; the message is printed as a one-line usage error (exit co
 instead of a traceback, no request is ever sent, and the spider receives the validated
 arguments as `arguments=` (so the sites file is read once). `-a sites=demo` starts the
 built-in demo web (crawler.demo.DemoServer) for the length of the crawl and crawls the
-sites file it writes.
+sites file it writes. It also sets, from the command line and the sites file, what the
+settings cannot know in advance: USER_AGENT around `-s ARCHIVE_CONTACT=` given alone,
+and each site's `delay`/`concurrency` into DOWNLOAD_SLOTS.
 """
 
 from __future__ import annotations
@@ -18,6 +20,16 @@ from crawler.arguments import DEMO
 
 
 class Command(ScrapyCrawlCommand):
+    def process_options(self, args, opts):
+        super().process_options(args, opts)
+        settings = self.settings
+        contact_priority = settings.getpriority("ARCHIVE_CONTACT") or 0
+        if contact_priority > (settings.getpriority("USER_AGENT") or 0):
+            # `-s ARCHIVE_CONTACT=...` alone: the identifying User-Agent is rebuilt around it.
+            from crawler import user_agent
+
+            settings.set("USER_AGENT", user_agent(settings["ARCHIVE_CONTACT"]), priority=contact_priority)
+
     def run(self, args, opts):
         spidercls = None
         if len(args) == 1:
@@ -38,5 +50,12 @@ class Command(ScrapyCrawlCommand):
                                   articles=settings.getint("TOPIC_DEMO_FILLER", 0))
                 opts.spargs["sites"] = demo.start()
                 stack.callback(demo.stop)
-            opts.spargs["arguments"] = check(**opts.spargs)
+            arguments = opts.spargs["arguments"] = check(**opts.spargs)
+            sites = getattr(arguments, "sites", ())
+            if sites:  # each site's delay and concurrency, for the downloader's per-host slots
+                from crawler.sites import download_slots
+
+                slots = self.settings.getdict("DOWNLOAD_SLOTS")
+                priority = max(self.settings.getpriority("DOWNLOAD_SLOTS") or 0, 30)  # >= "spider"
+                self.settings.set("DOWNLOAD_SLOTS", download_slots(sites, slots), priority=priority)
             super().run(args, opts)

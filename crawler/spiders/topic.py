@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from email.message import Message
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from urllib.parse import urljoin, urlsplit
 
 import lxml.html
@@ -15,10 +15,12 @@ from scrapy import signals
 from scrapy.http import TextResponse
 
 from crawler import discovery
-from crawler.errors import classify, describe
+from crawler.errors import FetchRefused, classify, describe
 from crawler.arguments import TopicArguments, parse_arguments
 from crawler.items import ArticleItem
-from crawler.sites import SiteSet
+from crawler.middlewares.recheck import META_KEY as RECHECK
+from crawler.middlewares.recheck import KnownArticleSkipped
+from crawler.sites import SiteSet, download_slots
 from crawler.state import CrawlPlan, CrawlState
 from crawler.urls import canonicalize
 
@@ -45,8 +47,8 @@ class TopicSpider(scrapy.Spider):
     are prioritised by how well their title, anchor text and URL match the topic.
 
     Settings: TOPIC_DEPTH_LIMIT (3), TOPIC_MIN_SCORE (0.0), TOPIC_MAX_LINKS_PER_PAGE (200), TOPIC_MAX_LISTING_PAGES (50),
-    ARCHIVE_RECHECK_DAYS (3),
-    ARCHIVE_CONDITIONAL_REQUESTS (True), EXTRACT_MIN_TEXT_LENGTH (400).
+    EXTRACT_ENABLED (True). Known URLs are skipped or re-checked by
+    crawler.middlewares.recheck.RecheckMiddleware.
     """
 
     name = "topic"
@@ -77,13 +79,6 @@ class TopicSpider(scrapy.Spider):
         spider = super().from_crawler(crawler, *args, **kwargs)
         settings = crawler.settings
         arguments = spider.arguments
-        contact_priority = settings.getpriority("ARCHIVE_CONTACT") or 0
-        if contact_priority > (settings.getpriority("USER_AGENT") or 0):
-            # `-s ARCHIVE_CONTACT=...` alone: rebuild the identifying User-Agent around it.
-            from crawler import __version__
-
-            settings.set("USER_AGENT", f"news-archive/{__version__} (+{settings['ARCHIVE_CONTACT']})",
-                         priority=contact_priority)
         spider.min_score = (
             arguments.min_score if arguments.min_score is not None
             else settings.getfloat("TOPIC_MIN_SCORE", 0.0)
@@ -93,24 +88,17 @@ class TopicSpider(scrapy.Spider):
         )
         spider.max_links = settings.getint("TOPIC_MAX_LINKS_PER_PAGE", 200)
         spider.max_listing_pages = settings.getint("TOPIC_MAX_LISTING_PAGES", 50)
-        spider.recheck = timedelta(days=settings.getfloat("ARCHIVE_RECHECK_DAYS", 3.0))
-        spider.conditional = settings.getbool("ARCHIVE_CONDITIONAL_REQUESTS", True)
         spider.extract_enabled = settings.getbool("EXTRACT_ENABLED", True)
         spider.state = CrawlState.from_crawler(crawler)
         spider.state.plan(CrawlPlan(spider=spider.name, topic=spider.topic, min_score=spider.min_score,
                                     sites=spider.sites.records))
-        # Per-site politeness: download slots are keyed by host name.
-        slots = dict(settings.getdict("DOWNLOAD_SLOTS"))
-        for site in spider.sites:
-            slot = dict(slots.get(site.host, {}))
-            if site.delay is not None:
-                slot["delay"] = site.delay
-            if site.concurrency is not None:
-                slot["concurrency"] = site.concurrency
-            if slot:
-                slots[site.host] = slot
-        if slots:
-            settings.set("DOWNLOAD_SLOTS", slots, priority="spider")
+        # Per-site politeness: `scrapy crawl` puts each site's delay into DOWNLOAD_SLOTS.
+        slots = settings.getdict("DOWNLOAD_SLOTS")
+        missing = [site.name for site in spider.sites
+                   if download_slots([site], slots).get(site.host) != slots.get(site.host)]
+        if missing:
+            logger.warning("The delay/concurrency of %s is not in DOWNLOAD_SLOTS (set it with "
+                           "crawler.sites.download_slots when not using `scrapy crawl`)", ", ".join(missing))
         crawler.signals.connect(spider._robots_parsed, signal=signals.robots_parsed)
         return spider
 
@@ -186,43 +174,17 @@ class TopicSpider(scrapy.Spider):
             return None
         hint = self.query.score_hint(f"{text} {urlsplit(canonical).path}")
         meta = self._site_meta(site, "article" if article else "page")
-        headers = {}
-        previous = self.state.previous(canonical)
-        if previous is not None and previous.content_hash:
-            # Known article: skip it, or re-check it with a conditional request.
-            if not self._recheck(previous, published, modified):
-                self.crawler.stats.inc_value("incremental/skipped_known")
-                self.crawler.stats.inc_value(f"site/{site.name}/skipped_known")
-                return None
-            article = True
-            meta["kind"] = "article"
-            meta["previous"] = previous
-            meta["handle_httpstatus_list"] = [304]
-            if self.conditional:
-                if previous.etag:
-                    headers["If-None-Match"] = previous.etag
-                if previous.last_modified:
-                    headers["If-Modified-Since"] = previous.last_modified
-            self.crawler.stats.inc_value("incremental/rechecked")
-        elif previous is not None:
-            meta["previous"] = previous  # captured before, not as an article: revisit if identical
+        meta[RECHECK] = {"published": published, "modified": modified}  # crawler.middlewares.recheck
         if not article:
             meta["page_depth"] = depth
             return scrapy.Request(
-                canonical, callback=self.parse_page, errback=self.on_error, headers=headers,
+                canonical, callback=self.parse_page, errback=self.on_error,
                 priority=PRIORITY_PAGE + int(hint * 50) - 10 * depth, meta=meta,
             )
         return scrapy.Request(
-            canonical, callback=self.parse_article, errback=self.on_error, headers=headers,
+            canonical, callback=self.parse_article, errback=self.on_error,
             priority=PRIORITY_ARTICLE + int(hint * 100), meta=meta,
         )
-
-    def _recheck(self, previous, published, modified) -> bool:
-        """Should a known article be fetched again (conditionally)?"""
-        if modified is not None and modified > previous.fetched_at:
-            return True  # the feed or sitemap says it changed since
-        reference = published or previous.fetched_at
-        return datetime.now(timezone.utc) - reference <= self.recheck
 
     def _robots_parsed(self, robotparser, request):
         """Sitemaps announced in robots.txt, for sites that gave none in the sites file."""
@@ -328,6 +290,9 @@ class TopicSpider(scrapy.Spider):
         site = self.site_for(response.url)
         if site is None:
             return
+        if response.meta.get("kind") == "article":  # a known article (crawler.middlewares.recheck)
+            yield from self.parse_article(response)
+            return
         if not self._is_html(response, site):
             return
         depth = response.meta.get("page_depth", 0)
@@ -416,9 +381,12 @@ class TopicSpider(scrapy.Spider):
 
     def on_error(self, failure):
         request = failure.request
+        if isinstance(failure.value, KnownArticleSkipped):
+            return  # the re-check policy at work, counted by its middleware
         kind = classify(failure.value)
         site = self.site_for(request.url)
-        already = kind in ("fetch/redirect_loop",) or kind.startswith("fetch/http_")
+        # FetchRefused is counted where it is raised; HttpError by the capture middleware.
+        already = isinstance(failure.value, FetchRefused) or kind.startswith("fetch/http_")
         if not already:
             self.crawler.stats.inc_value(kind)
         if site is not None:

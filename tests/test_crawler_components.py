@@ -1,0 +1,129 @@
+"""Crawler components built as production builds them (get_crawler + build_from_crawler),
+sharing one CrawlState, exercised through their public Scrapy methods."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timezone
+from types import SimpleNamespace
+
+import pytest
+from scrapy import Request, Spider
+from scrapy.utils.misc import build_from_crawler
+from scrapy.utils.test import get_crawler
+
+from archive import Archive
+from archive.exchange import HttpExchange
+from crawler.extensions.summary import SiteSummaryExtension
+from crawler.items import ArticleItem
+from crawler.middlewares.recheck import KnownArticleSkipped, RecheckMiddleware
+from crawler.pipelines.index import IndexPipeline
+from crawler.state import CrawlPlan, CrawlState
+
+SITES = [{"name": "Ex", "url": "https://www.example.com/"}]
+OLD = datetime(2020, 1, 2, tzinfo=timezone.utc)
+TEXT = "India and the United States signed a defence framework in Delhi on Monday. " * 8
+
+
+def _exchange(url: str, etag: str) -> HttpExchange:
+    return HttpExchange(url=url, method="GET", request_headers=[(b"Host", b"www.example.com")], request_body=b"",
+                        protocol="HTTP/1.1", status=200, reason="OK",
+                        response_headers=[(b"Content-Type", b"text/html"), (b"ETag", etag.encode())],
+                        body=b"<html>" + url.encode() + b"</html>", ip_address=None, fetched_at=OLD)
+
+
+@pytest.fixture
+def crawl(tmp_path):
+    """A crawler whose archive already holds an article (2020) and a section page."""
+    directory = tmp_path / "archive"
+    with Archive.open(directory) as archive:
+        session = archive.start_crawl(spider="topic", sites=SITES)
+        ref = session.write_response(_exchange("https://example.com/2020/story", '"v1"'))
+        session.add_article(ref, SimpleNamespace(text=TEXT, title="Story"))
+        session.write_response(_exchange("https://www.example.com/world", '"w1"'))
+        session.close({})
+    crawler = get_crawler(Spider, settings_dict={"ARCHIVE_DIR": str(directory), "ARCHIVE_RECHECK_DAYS": 3})
+    crawler.stats.open_spider()
+    state = CrawlState.from_crawler(crawler)
+    state.plan(CrawlPlan(spider="topic", topic="India AND defence", min_score=0.5, sites=SITES))
+    state.open()
+    yield crawler, state
+    state.close({})
+
+
+def test_recheck_skips_a_known_article_not_due(crawl):
+    crawler, _ = crawl
+    mw = build_from_crawler(RecheckMiddleware, crawler)
+    request = Request("https://example.com/2020/story", meta={"recheck": {"published": OLD, "modified": None}})
+    with pytest.raises(KnownArticleSkipped):
+        mw.process_request(request)
+    assert crawler.stats.get_value("incremental/skipped_known") == 1
+    assert crawler.stats.get_value("site/Ex/skipped_known") == 1  # www. and bare host: one site
+
+
+def test_recheck_asks_conditionally_when_the_feed_says_modified(crawl):
+    crawler, _ = crawl
+    mw = build_from_crawler(RecheckMiddleware, crawler)
+    later = datetime(2021, 1, 1, tzinfo=timezone.utc)
+    request = Request("https://example.com/2020/story?utm_source=x", meta={"recheck": {"modified": later}})
+    assert mw.process_request(request) is None
+    assert request.meta["kind"] == "article" and request.meta["handle_httpstatus_list"] == [304]
+    assert request.meta["previous"].etag == '"v1"'
+    assert request.headers[b"If-None-Match"] == b'"v1"'
+    assert crawler.stats.get_value("incremental/rechecked") == 1
+
+
+def test_recheck_leaves_pages_unknown_urls_and_unmarked_requests_alone(crawl):
+    crawler, _ = crawl
+    mw = build_from_crawler(RecheckMiddleware, crawler)
+    page = Request("https://www.example.com/world", meta={"recheck": {}})
+    assert mw.process_request(page) is None
+    assert page.meta["previous"].etag == '"w1"' and b"If-None-Match" not in page.headers  # revisit if identical
+    fresh = Request("https://www.example.com/2025/new", meta={"recheck": {}})
+    feed = Request("https://example.com/2020/story")  # not marked by the spider
+    for request in (fresh, feed):
+        assert mw.process_request(request) is None
+        assert "previous" not in request.meta and "kind" not in request.meta
+
+
+def test_index_pipeline_counts_each_article_once_by_outcome(crawl):
+    crawler, state = crawl
+    pipeline = build_from_crawler(IndexPipeline, crawler)
+    session = state.session
+
+    def item(url: str, text: str, score: float, previous_hash=None) -> ArticleItem:
+        ref = session.write_response(_exchange(url, '"x"'))
+        from archive.text import content_hash
+
+        return ArticleItem(url=url, site=state.site_name(url), html=b"", capture=ref, previous_hash=previous_hash,
+                           result=SimpleNamespace(text=text, title="t"), score=score,
+                           content_hash=content_hash(text))
+
+    from archive.text import content_hash
+
+    known = content_hash(TEXT)
+    pipeline.process_item(item("https://news.example.com/2025/a", TEXT + " New.", 0.9))
+    pipeline.process_item(item("https://example.com/2020/story", TEXT, 0.2, previous_hash=known))
+    pipeline.process_item(item("https://www.example.com/copy", TEXT, 0.9))
+    pipeline.process_item(item("https://example.com/2020/story", TEXT + " Changed.", 0.9, previous_hash=known))
+    stats = crawler.stats.get_stats()
+    assert {k[len("site/Ex/"):]: v for k, v in stats.items() if k.startswith("site/Ex/")} == {
+        "articles_found": 4, "new": 1, "unchanged": 1, "duplicate": 1, "updated": 1, "on_topic": 3}
+    assert stats["archive/articles"] == 4
+
+
+def test_summary_adds_up_and_says_where_the_files_are(crawl, caplog):
+    crawler, state = crawl
+    stats = crawler.stats
+    for key, value in {"pages_fetched": 9, "articles_fetched": 6, "new": 2, "updated": 1, "not_modified": 2,
+                       "not_article": 1, "errors/timeout": 1}.items():
+        stats.set_value(f"site/Ex/{key}", value)
+    extension = build_from_crawler(SiteSummaryExtension, crawler)
+    with caplog.at_level(logging.INFO, logger="crawler.extensions.summary"):
+        extension.spider_closed(crawler.spider, "finished")
+    text = caplog.text
+    assert ("Ex: pages fetched 9; articles fetched 6 = 2 new + 1 updated + 0 unchanged + 0 duplicate + "
+            "2 not modified + 1 not article + 0 extract failed") in text
+    assert "errors: timeout=1" in text
+    assert f"WARC files: {state.directory}" in text and "Database: sqlite:///" in text
+    assert stats.get_value("summary/Ex")["articles_fetched"] == 6
