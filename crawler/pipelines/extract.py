@@ -11,7 +11,7 @@ from scrapy.exceptions import DropItem, NotConfigured
 from crawler.items import ArticleItem
 from crawler.state import CrawlState
 from crawler.worker import extract_article, warm_up
-from crawler.workerpool import AsyncProcessPool
+from crawler.pool import ExtractionPool
 
 logger = logging.getLogger(__name__)
 
@@ -26,7 +26,7 @@ def _codec(name: str | None) -> str | None:
 
 
 class ExtractPipeline:
-    """Run `archive.extract.extract` on each ArticleItem in a process pool (AsyncProcessPool).
+    """Run `archive.extract.extract` on each ArticleItem in worker processes (crawler.pool.ExtractionPool).
 
     The reactor only awaits a future, so fetching never waits on parsing. Pages that
     are not articles (or whose clean text is shorter than EXTRACT_MIN_TEXT_LENGTH) are
@@ -50,7 +50,7 @@ class ExtractPipeline:
         self.max_pending = max_pending
         self.min_length = min_length
         self.use_boilerplate = boilerplate
-        self.pool: AsyncProcessPool | None = None
+        self.pool: ExtractionPool | None = None
         self.query: str | None = None
         self.learner = None
 
@@ -72,7 +72,7 @@ class ExtractPipeline:
         self.state.open()  # the learner's table; CloseSpider when the archive cannot open
         plan = self.state.crawl_plan
         self.query = plan.topic if plan is not None and plan.topic else None
-        self.pool = AsyncProcessPool(self.workers, initializer=warm_up, max_pending=self.max_pending)
+        self.pool = ExtractionPool(self.workers, initializer=warm_up, max_pending=self.max_pending)
         await self.pool.start()  # workers warm up while discovery runs
         if self.use_boilerplate:
             from archive.extract import SiteBoilerplate
