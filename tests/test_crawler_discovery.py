@@ -1,4 +1,4 @@
-"""Feeds, sitemaps, article hints and URL canonicalisation (crawler/discovery.py, crawler/urls.py)."""
+"""Feeds, sitemaps, article hints and URL canonicalisation (crawler/discovery/, crawler/urls.py)."""
 
 from __future__ import annotations
 
@@ -37,12 +37,13 @@ LAUGHS = b"""<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lo
 
 
 def test_rss_and_atom_entries():
-    entries = discovery.parse_feed(RSS, "https://ex.com/rss.xml")
+    entries, problem = discovery.parse_feed(RSS, "https://ex.com/rss.xml")
+    assert problem is None
     assert [e.url for e in entries] == ["https://ex.com/news/2025/10/31/india-us",
                                         "https://ex.com/relative/story-one-two-three"]
     assert entries[0].title.startswith("India, US")
     assert entries[0].published == datetime(2025, 10, 31, 10, tzinfo=timezone.utc)
-    (atom,) = discovery.parse_feed(ATOM, "https://ex.com/atom.xml")
+    (atom,), _ = discovery.parse_feed(ATOM, "https://ex.com/atom.xml")
     assert atom.url == "https://ex.com/a/1" and atom.modified == datetime(2025, 11, 1, 7, tzinfo=timezone.utc)
 
 
@@ -60,14 +61,19 @@ def test_entity_expansion_and_malformed_xml_are_refused():
     with pytest.raises(discovery.DiscoveryError) as info:
         discovery.parse_sitemap(LAUGHS, "https://ex.com/s.xml")
     assert info.value.kind == "entities"
-    broken = RSS.replace(b"</channel>", b"<item><title>x</title><link>https://ex.com/b</link><bad <</channel>")
     with pytest.raises(discovery.DiscoveryError) as info:
-        discovery.parse_feed(broken, "https://ex.com/rss.xml")
-    assert info.value.kind == "malformed"
-    root = discovery.salvaged_root(info.value)
-    assert root is not None
-    assert "https://ex.com/news/2025/10/31/india-us" in [
-        e.url for e in discovery.entries_from_feed_root(root, "https://ex.com/")]
+        discovery.parse_feed(LAUGHS.replace(b"urlset", b"rss"), "https://ex.com/rss.xml")
+    assert info.value.kind == "entities"
+    # a malformed feed: reported, and what feedparser's lenient parser recovers is kept
+    broken = RSS.replace(b"</channel>", b"<item><title>x</title><link>https://ex.com/b</link><bad <</channel>")
+    entries, problem = discovery.parse_feed(broken, "https://ex.com/rss.xml")
+    assert problem and problem.startswith("not well-formed XML")
+    assert "https://ex.com/news/2025/10/31/india-us" in [e.url for e in entries]
+    with pytest.raises(discovery.DiscoveryError):
+        discovery.parse_feed(b"<html><body>not a feed</body></html>", "https://ex.com/rss.xml")
+    with pytest.raises(discovery.DiscoveryError) as info:
+        discovery.parse_sitemap(broken.replace(b"rss", b"urlset"), "https://ex.com/s.xml")
+    assert info.value.kind == "malformed" and discovery.salvaged_root(info.value) is not None
     with pytest.raises(discovery.DiscoveryError):
         discovery.parse_sitemap(b"<html><body>not xml</body></html>", "https://ex.com/s.xml")
 
@@ -86,7 +92,7 @@ def test_article_hints():
     assert not discovery.is_utility_url("https://ex.com/politics/")
 
 
-def test_links_feeds_and_canonical_from_a_page():
+def test_links_and_feeds_from_a_page():
     page = lxml_html.fromstring(
         '<html><head><link rel="alternate" type="application/rss+xml" href="/rss.xml">'
         '<link rel="canonical" href="/news/a"></head><body>'
@@ -94,7 +100,6 @@ def test_links_feeds_and_canonical_from_a_page():
         '<a href="mailto:x@ex.com">mail</a></body></html>')
     assert discovery.feed_links(page, "https://ex.com/") == ["https://ex.com/rss.xml"]
     assert discovery.page_links(page, "https://ex.com/") == [("https://ex.com/news/2025/10/31/x-y-z-w", "India deal")]
-    assert discovery.canonical_link(page, "https://ex.com/x") == "https://ex.com/news/a"
 
 
 def test_canonicalize_drops_tracking_parameters_and_fragments():

@@ -59,8 +59,8 @@ def test_autothrottle_leaves_a_configured_site_delay_alone(tmp_path):
     links = b"<a href='/news/2025/story-one'>India story</a><a href='/section/world'>World</a>"
     found = []
     for home in ("http://127.0.0.91/", "http://127.0.0.92/"):
-        request = Request(home, meta={"page_depth": 0})
-        found += list(spider.parse_page(HtmlResponse(home, body=b"<html><body>" + links + b"</body></html>",
+        request = Request(home, meta={"page_depth": 0, "source": "section"})
+        found += list(spider.parse_discovered(HtmlResponse(home, body=b"<html><body>" + links + b"</body></html>",
                                                      headers={"Content-Type": "text/html"}, request=request)))
     requests = [r for r in start + found if isinstance(r, Request)]
     assert len(requests) == 7

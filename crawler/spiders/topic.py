@@ -3,20 +3,21 @@
 from __future__ import annotations
 
 import logging
-from email.message import Message
 from datetime import datetime
+from email.message import Message
 from urllib.parse import urljoin, urlsplit
 
 import lxml.html
 import scrapy
 from lxml import etree
-from w3lib.encoding import html_body_declared_encoding
 from scrapy import signals
 from scrapy.http import TextResponse
+from w3lib.encoding import html_body_declared_encoding
 
-from crawler import discovery
-from crawler.errors import FetchRefused, classify, describe
 from crawler.arguments import TopicArguments, parse_arguments
+from crawler.discovery import looks_like_article, looks_like_article_url, site_allows, sources
+from crawler.discovery.base import PRIORITY_ARTICLE, PRIORITY_PAGE
+from crawler.errors import FetchRefused, classify, describe
 from crawler.items import ArticleItem
 from crawler.middlewares.recheck import META_KEY as RECHECK
 from crawler.middlewares.recheck import KnownArticleSkipped
@@ -26,29 +27,23 @@ from crawler.urls import canonicalize
 
 logger = logging.getLogger(__name__)
 
-# Request priorities: discovery documents first, then articles by topic hint, then pages.
-PRIORITY_DISCOVERY = 1000
-PRIORITY_HOME = 500
-PRIORITY_ARTICLE = 100  # + up to 100 for the topic hint
-PRIORITY_PAGE = 0  # + up to 50 for the hint, - 10 per depth
-
-
 
 class TopicSpider(scrapy.Spider):
     """Discover and archive a topic's coverage across the sites of a sites file.
 
     Arguments (-a): topic (query, required), sites (YAML file, or "demo" for the built-in
-    loopback demo web), since (YYYY-MM-DD, skip older articles), min_score (topic cut,
-    default TOPIC_MIN_SCORE), depth (page link depth, default TOPIC_DEPTH_LIMIT).
+    loopback demo web, which `scrapy crawl` starts), since (YYYY-MM-DD, skip older
+    articles), min_score (topic cut, default TOPIC_MIN_SCORE), depth (page link depth,
+    default TOPIC_DEPTH_LIMIT).
 
-    Discovery order: feeds and (news) sitemaps given in the sites file or found in
-    robots.txt and <link rel="alternate">; home page; site search; section pages up to
-    the depth limit. Links are only extracted from non-article pages. Article requests
-    are prioritised by how well their title, anchor text and URL match the topic.
-
-    Settings: TOPIC_DEPTH_LIMIT (3), TOPIC_MIN_SCORE (0.0), TOPIC_MAX_LINKS_PER_PAGE (200), TOPIC_MAX_LISTING_PAGES (50),
-    EXTRACT_ENABLED (True). Known URLs are skipped or re-checked by
+    Discovery is done by the sources of crawler.discovery (feeds, sitemaps, site search,
+    home and section pages), in that order; this class only filters and prioritises
+    what they find (seen URLs, the sites' allow/deny rules, the since= window, the topic
+    hint) and turns article pages into items. Known URLs are skipped or re-checked by
     crawler.middlewares.recheck.RecheckMiddleware.
+
+    Settings: TOPIC_DEPTH_LIMIT (3), TOPIC_MIN_SCORE (0.0), TOPIC_MAX_LINKS_PER_PAGE (200),
+    TOPIC_MAX_LISTING_PAGES (50), EXTRACT_ENABLED (True), DOWNLOAD_MAXSIZE (gzipped sitemaps).
     """
 
     name = "topic"
@@ -86,9 +81,10 @@ class TopicSpider(scrapy.Spider):
         spider.depth_limit = (
             arguments.depth if arguments.depth is not None else settings.getint("TOPIC_DEPTH_LIMIT", 3)
         )
-        spider.max_links = settings.getint("TOPIC_MAX_LINKS_PER_PAGE", 200)
-        spider.max_listing_pages = settings.getint("TOPIC_MAX_LISTING_PAGES", 50)
         spider.extract_enabled = settings.getbool("EXTRACT_ENABLED", True)
+        spider.sources = sources(max_links=settings.getint("TOPIC_MAX_LINKS_PER_PAGE", 200),
+                                 max_listing_pages=settings.getint("TOPIC_MAX_LISTING_PAGES", 50),
+                                 max_size=settings.getint("DOWNLOAD_MAXSIZE"))
         spider.state = CrawlState.from_crawler(crawler)
         spider.state.plan(CrawlPlan(spider=spider.name, topic=spider.topic, min_score=spider.min_score,
                                     sites=spider.sites.records))
@@ -106,6 +102,14 @@ class TopicSpider(scrapy.Spider):
         """The configured Site of a URL (www., subdomains, listed hosts), or None."""
         return self.sites.site_for(url)
 
+    def topic_terms(self) -> str:
+        """Plain words for a site search box: the query's positive terms."""
+        return " ".join(self.query.positive_terms) or self.topic
+
+    @property
+    def stats(self):
+        return self.crawler.stats
+
     # ------------------------------------------------------------------ start
 
     async def start(self):
@@ -114,22 +118,12 @@ class TopicSpider(scrapy.Spider):
             self.topic, len(self.sites), self.since.date() if self.since else "-",
             self.min_score, self.depth_limit,
         )
-        for site in self.sites:
-            for url in site.feeds:
-                yield self._discovery_request(url, site, "feed")
-            for url in site.sitemaps:
-                yield self._discovery_request(url, site, "sitemap")
-        for site in self.sites:
-            search = site.search_url(self.topic_terms())
-            if search:
-                yield self._page_request(search, site, depth=1, priority=PRIORITY_HOME)
-            yield self._page_request(site.url, site, depth=0, priority=PRIORITY_HOME)
+        for source in self.sources.values():
+            for site in self.sites:
+                for request in source.start(site, self):
+                    yield request
 
-    def topic_terms(self) -> str:
-        """Plain words for a site search box: the query's positive terms."""
-        return " ".join(self.query.positive_terms) or self.topic
-
-    # ------------------------------------------------------------------ requests
+    # ------------------------------------------------------------------ requests (for the sources)
 
     @staticmethod
     def _site_meta(site, kind: str) -> dict:
@@ -140,45 +134,42 @@ class TopicSpider(scrapy.Spider):
             meta["autothrottle_dont_adjust_delay"] = True
         return meta
 
-    def _discovery_request(self, url: str, site, kind: str, priority: int = PRIORITY_DISCOVERY):
-        callback = self.parse_feed if kind == "feed" else self.parse_sitemap
-        return scrapy.Request(
-            url, callback=callback, errback=self.on_error, priority=priority,
-            meta=self._site_meta(site, kind),
-        )
-
-    def _page_request(self, url: str, site, depth: int, priority: int):
+    def request(self, url: str, site, source: str, *, priority: int, depth: int = 0):
+        """A request whose response goes to the named source; None when the URL was seen."""
         canonical, _ = canonicalize(url)
-        self._seen.add(canonical)
-        return scrapy.Request(
-            url, callback=self.parse_page, errback=self.on_error, priority=priority,
-            meta={**self._site_meta(site, "page"), "page_depth": depth},
-        )
-
-    def _schedule(self, url: str, site, *, article: bool, text: str = "", depth: int = 0,
-                  published: datetime | None = None, modified: datetime | None = None):
-        """A request for a discovered URL, or None when it is filtered out (and counted)."""
-        canonical, tracked = canonicalize(url)
-        if tracked:
-            self.crawler.stats.inc_value("dedup/tracking_params")
         if canonical in self._seen:
-            self.crawler.stats.inc_value("dedup/seen_url")
             return None
         self._seen.add(canonical)
-        if not discovery.site_allows(site, canonical):
-            self.crawler.stats.inc_value("discovery/denied")
+        meta = {**self._site_meta(site, "page" if source in ("section", "search") else source),
+                "source": source, "page_depth": depth}
+        return scrapy.Request(url, callback=self.parse_discovered, errback=self.on_error, priority=priority,
+                              meta=meta)
+
+    def schedule(self, url: str, site, *, article: bool, text: str = "", depth: int = 0,
+                 published: datetime | None = None, modified: datetime | None = None):
+        """A request for a discovered URL, or None when it is filtered out (and counted)."""
+        canonical, tracked = canonicalize(url)
+        stats = self.crawler.stats
+        if tracked:
+            stats.inc_value("dedup/tracking_params")
+        if canonical in self._seen:
+            stats.inc_value("dedup/seen_url")
+            return None
+        self._seen.add(canonical)
+        if not site_allows(site, canonical):
+            stats.inc_value("discovery/denied")
             return None
         when = published or modified
         if self.since is not None and when is not None and when < self.since:
-            self.crawler.stats.inc_value("discovery/out_of_window")
+            stats.inc_value("discovery/out_of_window")
             return None
         hint = self.query.score_hint(f"{text} {urlsplit(canonical).path}")
         meta = self._site_meta(site, "article" if article else "page")
         meta[RECHECK] = {"published": published, "modified": modified}  # crawler.middlewares.recheck
         if not article:
-            meta["page_depth"] = depth
+            meta.update(source="section", page_depth=depth)
             return scrapy.Request(
-                canonical, callback=self.parse_page, errback=self.on_error,
+                canonical, callback=self.parse_discovered, errback=self.on_error,
                 priority=PRIORITY_PAGE + int(hint * 50) - 10 * depth, meta=meta,
             )
         return scrapy.Request(
@@ -189,155 +180,35 @@ class TopicSpider(scrapy.Spider):
     def _robots_parsed(self, robotparser, request):
         """Sitemaps announced in robots.txt, for sites that gave none in the sites file."""
         site = self.site_for(request.url)
-        if site is None or site.sitemaps:
+        if site is None:
             return
         parser = getattr(robotparser, "rp", None)
-        for url in list(getattr(parser, "sitemaps", ()) or ()):
-            url = urljoin(request.url, url)
-            if self.site_for(url) is site:
-                self.crawler.stats.inc_value("discovery/robots_sitemaps")
-                self.crawler.engine.crawl(self._discovery_request(url, site, "sitemap"))
+        urls = list(getattr(parser, "sitemaps", ()) or ())
+        for found in self.sources["sitemap"].from_robots(urls, request.url, site, self):
+            self.crawler.engine.crawl(found)
 
     # ------------------------------------------------------------------ callbacks
 
-    def parse_feed(self, response):
-        site = self.site_for(response.url)
-        if site is None:
-            return
-        try:
-            entries = discovery.parse_feed(response.body, response.url)
-        except discovery.DiscoveryError as exc:
-            self._bad("discovery/malformed_feed", response.url, str(exc), site)
-            if exc.kind == "entities":
-                self.crawler.stats.inc_value("discovery/entity_expansion")
-            root = discovery.salvaged_root(exc)
-            entries = []
-            if root is not None:
-                try:
-                    entries = discovery.entries_from_feed_root(root, response.url)
-                except discovery.DiscoveryError:
-                    entries = []
-        self.crawler.stats.inc_value("discovery/feeds")
-        self.crawler.stats.inc_value("discovery/feed_entries", len(entries))
-        for entry in entries:
-            if self.site_for(entry.url) is not site:
-                continue
-            request = self._schedule(entry.url, site, article=True, text=entry.title,
-                                     published=entry.published, modified=entry.modified)
-            if request is not None:
-                yield request
-
-    def parse_sitemap(self, response):
-        site = self.site_for(response.url)
-        if site is None:
-            return
-        body = response.body
-        if body[:2] == b"\x1f\x8b":
-            from scrapy.utils._compression import _DecompressionMaxSizeExceeded
-            from scrapy.utils.gz import gunzip
-
-            try:
-                body = gunzip(body, max_size=self.crawler.settings.getint("DOWNLOAD_MAXSIZE"))
-            except _DecompressionMaxSizeExceeded:
-                self._bad("fetch/decompression_bomb", response.url, "gzipped sitemap too large", site)
-                return
-            except (OSError, EOFError):
-                self._bad("discovery/malformed_sitemap", response.url, "bad gzip data", site)
-                return
-        try:
-            sitemap = discovery.parse_sitemap(body, response.url)
-        except discovery.DiscoveryError as exc:
-            self._bad("discovery/malformed_sitemap", response.url, str(exc), site)
-            if exc.kind == "entities":
-                self.crawler.stats.inc_value("discovery/entity_expansion")
-            root = discovery.salvaged_root(exc)
-            try:
-                sitemap = discovery.sitemap_from_root(root, response.url) if root is not None else None
-            except discovery.DiscoveryError:
-                sitemap = None
-            if sitemap is None:
-                return
-        self.crawler.stats.inc_value("discovery/sitemaps")
-        if sitemap.index:
-            for entry in sitemap.entries:
-                if self.site_for(entry.url) is not site:
-                    continue
-                if self.since is not None and entry.modified is not None and entry.modified < self.since:
-                    self.crawler.stats.inc_value("discovery/out_of_window")
-                    continue
-                canonical, _ = canonicalize(entry.url)
-                if canonical in self._seen:
-                    continue
-                self._seen.add(canonical)
-                news = "news" in canonical.lower()
-                yield self._discovery_request(
-                    canonical, site, "sitemap", priority=PRIORITY_DISCOVERY + (10 if news else 0)
-                )
-            return
-        self.crawler.stats.inc_value("discovery/sitemap_entries", len(sitemap.entries))
-        for entry in sitemap.entries:
-            if self.site_for(entry.url) is not site:
-                continue
-            article = sitemap.news or discovery.looks_like_article_url(entry.url, site.article_regex)
-            request = self._schedule(entry.url, site, article=article, text=entry.title,
-                                     published=entry.published, modified=entry.modified,
-                                     depth=1)
-            if request is not None and (article or self.depth_limit >= 1):
-                yield request
-
-    def parse_page(self, response):
-        """Home, section and search pages: links to articles and to more sections."""
-        site = self.site_for(response.url)
-        if site is None:
-            return
-        if response.meta.get("kind") == "article":  # a known article (crawler.middlewares.recheck)
-            yield from self.parse_article(response)
-            return
-        if not self._is_html(response, site):
-            return
-        depth = response.meta.get("page_depth", 0)
-        if depth > 0 and discovery.looks_like_article(response.body):
-            yield from self.parse_article(response)
-            return
-        self.crawler.stats.inc_value("discovery/pages")
-        root = response.selector.root
-        if depth == 0:  # feeds the home page advertises, given ones or not (dedup by URL)
-            for url in discovery.feed_links(root, response.url):
-                if self.site_for(url) is site:
-                    canonical, _ = canonicalize(url)
-                    if canonical not in self._seen:
-                        self._seen.add(canonical)
-                        self.crawler.stats.inc_value("discovery/page_feeds")
-                        yield self._discovery_request(canonical, site, "feed")
-        followed = 0
-        for url, text in discovery.page_links(root, response.url):
-            if followed >= self.max_links:
-                break
-            if self.site_for(url) is not site or not discovery.is_page_url(url):
-                continue
-            if discovery.is_utility_url(url):
-                continue
-            article = discovery.looks_like_article_url(url, site.article_regex)
-            next_depth = depth + 1
-            if not article and discovery.is_pagination(response.url, url):
-                # more of the same listing: same depth, bounded by TOPIC_MAX_LISTING_PAGES
-                pages = response.meta.get("listing_page", 1) + 1
-                if pages > self.max_listing_pages:
-                    continue
-                next_depth = depth
-            elif not article and next_depth > self.depth_limit:
-                continue
-            request = self._schedule(url, site, article=article, text=text, depth=next_depth)
-            if request is not None and not article and next_depth == depth:
-                request.meta["listing_page"] = pages
-            if request is not None:
-                followed += 1
-                yield request
-
-    def parse_article(self, response):
+    def parse_discovered(self, response):
+        """A response to a discovery source's request: that source parses it."""
         site = self.site_for(response.url) or self.site_for(response.request.url)
         if site is None:
             return
+        if response.meta.get("kind") == "article":  # a known article (crawler.middlewares.recheck)
+            yield from self.article(response, site)
+            return
+        source = self.sources[response.meta.get("source", "section")]
+        if source.name in ("section", "search") and not self._is_html(response, site):
+            return
+        yield from source.parse(response, site, self)
+
+    def parse_article(self, response):
+        site = self.site_for(response.url) or self.site_for(response.request.url)
+        if site is not None:
+            yield from self.article(response, site)
+
+    def article(self, response, site):
+        """The item for a fetched article page (none for a 304 or identical re-fetch)."""
         capture = response.meta.get("capture")
         stats = self.crawler.stats
         if response.status == 304 or (capture is not None and capture.record_type == "revisit"):
@@ -358,8 +229,7 @@ class TopicSpider(scrapy.Spider):
                 stats.inc_value("dedup/rel_canonical")
                 self._seen.add(declared)  # honour rel=canonical: never fetch that URL again
         if response.meta.get("kind") != "article" and not (
-            discovery.looks_like_article(body)
-            or discovery.looks_like_article_url(response.url, site.article_regex)
+            looks_like_article(body) or looks_like_article_url(response.url, site.article_regex)
         ):
             return
         stats.inc_value("discovery/articles")
@@ -368,7 +238,7 @@ class TopicSpider(scrapy.Spider):
             return
         declared, any_declared = self._declared_charset(response)
         if not any_declared:
-            self._bad("fetch/charset_missing", response.url, "no charset declared", site, level=logging.INFO)
+            self.bad("fetch/charset_missing", response.url, "no charset declared", site, level=logging.INFO)
         previous = response.meta.get("previous")
         yield ArticleItem(
             url=response.url,
@@ -402,7 +272,7 @@ class TopicSpider(scrapy.Spider):
             or (not content_type and b"<html" in response.body[:2048].lower())
         )
         if not html:
-            self._bad("fetch/non_html", response.url,
+            self.bad("fetch/non_html", response.url,
                       f"not HTML ({content_type.decode('latin-1') or type(response).__name__})", site)
         return html
 
@@ -436,7 +306,8 @@ class TopicSpider(scrapy.Spider):
             return declared, True
         return None, html_body_declared_encoding(response.body[:4096]) is not None
 
-    def _bad(self, kind: str, url: str, message: str, site=None, level=logging.WARNING) -> None:
+    def bad(self, kind: str, url: str, message: str, site=None, level=logging.WARNING) -> None:
+        """Count `kind` (also per site) and log it once per URL."""
         self.crawler.stats.inc_value(kind)
         if site is not None:
             self.crawler.stats.inc_value(f"site/{site.name}/errors/{kind.split('/', 1)[-1]}")
