@@ -5,9 +5,9 @@ from __future__ import annotations
 from functools import lru_cache
 from urllib.parse import parse_qsl, urlsplit
 
-from archive.urls import canonical_url, url_host
+from archive.urls import canonical_url
 
-__all__ = ["canonicalize", "canonical_url", "url_host"]
+__all__ = ["canonicalize", "canonical_url"]
 
 
 @lru_cache(maxsize=65536)  # listings, feeds and sitemaps repeat the same links

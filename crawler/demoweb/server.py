@@ -64,11 +64,6 @@ class Outlet:
         self._lock = threading.Lock()
         self.stop_event = threading.Event()
 
-    def reset_state(self) -> None:
-        with self._lock:
-            self._flaky_seen.clear()
-            self.hits = 0
-
     def route(self, target: str) -> Resource:
         if target.startswith(("http://", "https://")):  # absolute-form request target
             target = "/" + target.split("/", 3)[3] if target.count("/") >= 3 else "/"
