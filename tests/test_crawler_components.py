@@ -3,6 +3,7 @@ sharing one CrawlState, exercised through their public Scrapy methods."""
 
 from __future__ import annotations
 
+import json
 import logging
 from datetime import datetime, timezone
 from types import SimpleNamespace
@@ -127,3 +128,59 @@ def test_summary_adds_up_and_says_where_the_files_are(crawl, caplog):
     assert "errors: timeout=1" in text
     assert f"WARC files: {state.directory}" in text and "Database: sqlite:///" in text
     assert stats.get_value("summary/Ex")["articles_fetched"] == 6
+
+
+def test_extract_pipeline_extracts_in_a_worker_and_keeps_the_learner(crawl):
+    import asyncio
+
+    from scrapy.exceptions import DropItem, NotConfigured
+
+    from crawler.pipelines.extract import ExtractPipeline
+
+    crawler, state = crawl
+    off = get_crawler(Spider, settings_dict={"ARCHIVE_DIR": state.directory, "EXTRACT_ENABLED": False})
+    with pytest.raises(NotConfigured):
+        build_from_crawler(ExtractPipeline, off)
+    paragraphs = "".join(f"<p>{TEXT} Detail {i}: officials expect joint patrols to widen.</p>" for i in range(5))
+    html = (f"<html><head><meta charset='utf-8'><title>Defence pact</title></head><body><article>"
+            f"<h1>India and US sign a defence pact</h1>{paragraphs}</article></body></html>").encode()
+    pipeline = build_from_crawler(ExtractPipeline, crawler)
+
+    async def run():
+        await pipeline.open_spider()  # opens the (already open) archive, loads the learner
+        try:
+            ref = state.session.write_response(_exchange("https://www.example.com/2025/a", '"a"'))
+            item = await pipeline.process_item(ArticleItem(url="https://www.example.com/2025/a", site="Ex",
+                                                           html=html, capture=ref))
+            short = ArticleItem(url="https://www.example.com/b", site="Ex", html=b"<p>hi</p>", capture=ref)
+            with pytest.raises(DropItem):
+                await pipeline.process_item(short)
+            return item
+        finally:
+            await pipeline.close_spider()
+
+    item = asyncio.run(asyncio.wait_for(run(), timeout=120))
+    assert item.result.text and len(item.content_hash) == 64 and item.html == b""
+    stats = crawler.stats.get_stats()
+    assert stats["extract/articles"] == 1 and stats["site/Ex/not_article"] == 1
+
+
+def test_archive_session_extension_closes_the_crawl_with_its_stats(tmp_path):
+    import sqlite3
+
+    from crawler.extensions.archive_session import ArchiveSessionExtension
+
+    crawler = get_crawler(Spider, settings_dict={"ARCHIVE_DIR": str(tmp_path / "a")})
+    crawler.stats.open_spider()
+    extension = build_from_crawler(ArchiveSessionExtension, crawler)
+    CrawlState.from_crawler(crawler).plan(CrawlPlan(spider="topic", topic="India", min_score=0.0, sites=SITES))
+    extension.spider_opened(crawler.spider)
+    crawl_id = crawler.stats.get_value("archive/crawl_id")
+    crawler.stats.set_value("custom/count", 3)
+    extension.spider_closed(crawler.spider, "finished")
+    conn = sqlite3.connect(tmp_path / "a" / "archive.sqlite")
+    topic, sites, stats = conn.execute("SELECT topic, sites, stats FROM crawls WHERE crawl_id = ?",
+                                       (crawl_id,)).fetchone()
+    conn.close()
+    assert topic == "India" and json.loads(sites) == SITES
+    assert json.loads(stats)["finish_reason"] == "finished" and json.loads(stats)["custom/count"] == 3
