@@ -138,6 +138,13 @@ def test_www_and_subdomain_hosts_are_stored_under_the_site_name(tmp_path):
     assert set(captures.values()) == {"Outlet One", "Outlet Two"}
     assert "  Outlet One: pages fetched" in proc.stderr and "articles fetched 3" in proc.stderr
 
+    # the site's name finds its articles from every host (the issue's `--site` miss)
+    found = subprocess.run([sys.executable, "-m", "archive", "--dir", str(archive_dir), "search", "defence",
+                            "--site", "Outlet One", "--json"], cwd=ROOT, env=env, capture_output=True, text=True,
+                           timeout=120)
+    assert found.returncode == 0, found.stderr[-3000:]
+    assert len(json.loads(found.stdout)) == 3
+
     # reindex from the WARC files alone gives the same answers
     rebuilt = tmp_path / "rebuilt.sqlite"
     redo = subprocess.run([sys.executable, "-m", "archive", "--dir", str(archive_dir), "--db", f"sqlite:///{rebuilt}",
