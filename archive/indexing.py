@@ -12,8 +12,8 @@ from datetime import datetime
 from typing import Any
 
 from archive.db.rows import ArticleRow, CaptureRow, CrawlRow, DerivedRecordRow, TopicMatchRow
-from archive.text import content_hash as hash_text
 from archive.sites import SiteRegistry
+from archive.text import content_hash as hash_text
 from archive.urls import canonical_url
 from archive.warc.records import RecordLocation
 

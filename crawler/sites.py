@@ -34,8 +34,9 @@ from typing import Any
 from urllib.parse import quote_plus, urljoin, urlsplit
 
 import yaml
-from archive.sites import SiteRegistry, site_domain
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from archive.sites import SiteRegistry, site_domain
 
 __all__ = ["KNOWN_KEYS", "Site", "SiteSet", "download_slots", "SitesFileError", "SitesProblem", "load_sites", "parse_sites"]
 

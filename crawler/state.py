@@ -7,13 +7,17 @@ import json
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from weakref import WeakKeyDictionary
 
 from scrapy.exceptions import CloseSpider, NotConfigured
 
 from archive.sites import SiteRegistry
 from crawler.urls import canonical_url
+
+if TYPE_CHECKING:
+    from archive import Archive
+    from archive.archive import CrawlSession
 
 logger = logging.getLogger(__name__)
 
@@ -64,8 +68,8 @@ class CrawlState:
         self.settings_digest = settings_digest
         self.crawl_plan: CrawlPlan | None = None
         self.registry = SiteRegistry()
-        self.archive = None
-        self.session = None
+        self.archive: Archive | None = None
+        self.session: CrawlSession | None = None
         self._states: dict[str, Any] = {}  # canonical URL -> PreviousCapture
         self._hashes: set[str] = set()
         self._opened = False

@@ -9,8 +9,8 @@ from scrapy.http import HtmlResponse, Response
 from scrapy.utils.misc import build_from_crawler
 from scrapy.utils.test import get_crawler
 
-from crawler.state import CrawlPlan, CrawlState
 from crawler.middlewares.capture import CaptureMiddleware
+from crawler.state import CrawlPlan, CrawlState
 
 
 def _middleware(tmp_path):

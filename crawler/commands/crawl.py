@@ -23,6 +23,7 @@ class Command(ScrapyCrawlCommand):
     def process_options(self, args, opts):
         super().process_options(args, opts)
         settings = self.settings
+        assert settings is not None
         contact_priority = settings.getpriority("ARCHIVE_CONTACT") or 0
         if contact_priority > (settings.getpriority("USER_AGENT") or 0):
             # `-s ARCHIVE_CONTACT=...` alone: the identifying User-Agent is rebuilt around it.
@@ -31,6 +32,7 @@ class Command(ScrapyCrawlCommand):
             settings.set("USER_AGENT", user_agent(settings["ARCHIVE_CONTACT"]), priority=contact_priority)
 
     def run(self, args, opts):
+        assert self.settings is not None and self.crawler_process is not None
         spidercls = None
         if len(args) == 1:
             try:

@@ -21,7 +21,13 @@ from crawler.discovery.links import (
 )
 from crawler.discovery.search import SearchSource
 from crawler.discovery.sections import SectionSource
-from crawler.discovery.sitemaps import Sitemap, SitemapSource, parse_sitemap, salvaged_root, sitemap_from_root
+from crawler.discovery.sitemaps import (
+    Sitemap,
+    SitemapSource,
+    parse_sitemap,
+    salvaged_root,
+    sitemap_from_root,
+)
 
 __all__ = [
     "DiscoveryError", "Entry", "FeedSource", "SearchSource", "SectionSource", "Sitemap", "SitemapSource",

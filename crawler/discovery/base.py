@@ -39,8 +39,11 @@ class Entry:
 class Crawl(Protocol):
     """What a source may ask of the crawl (the topic spider implements it)."""
 
-    stats: Any
     depth_limit: int
+    since: datetime | None
+
+    @property
+    def stats(self) -> Any: ...
 
     def site_for(self, url: str) -> Any: ...
 

@@ -10,7 +10,14 @@ from xml.sax import SAXException
 
 import feedparser
 
-from crawler.discovery.base import DOCTYPE_ENTITY, PRIORITY_DISCOVERY, Crawl, DiscoveryError, Entry, Source
+from crawler.discovery.base import (
+    DOCTYPE_ENTITY,
+    PRIORITY_DISCOVERY,
+    Crawl,
+    DiscoveryError,
+    Entry,
+    Source,
+)
 
 
 def _date(parsed) -> datetime | None:

@@ -19,7 +19,14 @@ from lxml import etree
 from scrapy.utils._compression import _DecompressionMaxSizeExceeded
 from scrapy.utils.gz import gunzip
 
-from crawler.discovery.base import DOCTYPE_ENTITY, PRIORITY_DISCOVERY, Crawl, DiscoveryError, Entry, Source
+from crawler.discovery.base import (
+    DOCTYPE_ENTITY,
+    PRIORITY_DISCOVERY,
+    Crawl,
+    DiscoveryError,
+    Entry,
+    Source,
+)
 from crawler.discovery.links import looks_like_article_url
 from crawler.urls import canonicalize
 
@@ -183,6 +190,7 @@ class SitemapSource(Source):
             except (OSError, EOFError):
                 crawl.bad("discovery/malformed_sitemap", response.url, "bad gzip data", site)
                 return
+        sitemap: Sitemap | None
         try:
             sitemap = parse_sitemap(body, response.url)
         except DiscoveryError as exc:

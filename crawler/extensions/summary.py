@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import pprint
 from pathlib import Path
+from typing import Any
 
 from scrapy import signals
 
@@ -50,7 +51,7 @@ class SiteSummaryExtension:
         out: dict[str, dict] = {}
         for name in names:
             prefix = f"site/{name}/"
-            row = {column: int(stats.get(prefix + column, 0) or 0) for column in COLUMNS}
+            row: dict[str, Any] = {column: int(stats.get(prefix + column, 0) or 0) for column in COLUMNS}
             row["errors"] = {
                 key[len(prefix) + len("errors/"):]: value
                 for key, value in sorted(stats.items())

@@ -5,13 +5,17 @@ from __future__ import annotations
 import codecs
 import logging
 from concurrent.futures.process import BrokenProcessPool
+from typing import TYPE_CHECKING
 
 from scrapy.exceptions import DropItem, NotConfigured
 
 from crawler.items import ArticleItem
+from crawler.pool import ExtractionPool
 from crawler.state import CrawlState
 from crawler.worker import extract_article, warm_up
-from crawler.pool import ExtractionPool
+
+if TYPE_CHECKING:
+    from archive.extract import SiteBoilerplate
 
 logger = logging.getLogger(__name__)
 
@@ -52,7 +56,7 @@ class ExtractPipeline:
         self.use_boilerplate = boilerplate
         self.pool: ExtractionPool | None = None
         self.query: str | None = None
-        self.learner = None
+        self.learner: SiteBoilerplate | None = None
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -100,6 +104,7 @@ class ExtractPipeline:
     async def process_item(self, item):
         if not isinstance(item, ArticleItem):
             return item
+        assert self.pool is not None, "open_spider starts the pool"
         declared = item.declared_charset
         non_ascii = not item.html.isascii()
         try:

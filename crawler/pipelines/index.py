@@ -49,8 +49,10 @@ class IndexPipeline:
         plan = self.state.crawl_plan
         query = plan.topic if plan is not None else None
         min_score = plan.min_score if plan is not None else 0.0
-        on_topic = bool(query) and item.score is not None and item.score >= min_score
-        topics = [TopicMatch(query, round(item.score, 6))] if on_topic else []
+        topics = []
+        if query and item.score is not None and item.score >= min_score:
+            topics = [TopicMatch(query, round(item.score, 6))]
+        on_topic = bool(topics)
         content_hash = session.add_article(item.capture, item.result, topics=topics,
                                            content_hash=item.content_hash)  # computed by the worker
         prefix = f"site/{item.site}"

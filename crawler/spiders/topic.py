@@ -15,8 +15,14 @@ from scrapy.http import TextResponse
 from w3lib.encoding import html_body_declared_encoding
 
 from crawler.arguments import TopicArguments, parse_arguments
-from crawler.discovery import looks_like_article, looks_like_article_url, site_allows, sources
-from crawler.discovery.base import PRIORITY_ARTICLE, PRIORITY_PAGE
+from crawler.discovery import (
+    SitemapSource,
+    looks_like_article,
+    looks_like_article_url,
+    site_allows,
+    sources,
+)
+from crawler.discovery.base import PRIORITY_ARTICLE, PRIORITY_PAGE, Source
 from crawler.errors import FetchRefused, classify, describe
 from crawler.items import ArticleItem
 from crawler.middlewares.recheck import META_KEY as RECHECK
@@ -47,6 +53,12 @@ class TopicSpider(scrapy.Spider):
     """
 
     name = "topic"
+    # set in from_crawler, from the arguments and settings
+    min_score: float
+    depth_limit: int
+    extract_enabled: bool
+    sources: dict[str, Source]
+    state: CrawlState
 
     def __init__(self, topic=None, sites=None, since=None, min_score=None, depth=None, arguments=None,
                  **kwargs):
@@ -184,7 +196,9 @@ class TopicSpider(scrapy.Spider):
             return
         parser = getattr(robotparser, "rp", None)
         urls = list(getattr(parser, "sitemaps", ()) or ())
-        for found in self.sources["sitemap"].from_robots(urls, request.url, site, self):
+        sitemaps = self.sources["sitemap"]
+        assert isinstance(sitemaps, SitemapSource)
+        for found in sitemaps.from_robots(urls, request.url, site, self):
             self.crawler.engine.crawl(found)
 
     # ------------------------------------------------------------------ callbacks

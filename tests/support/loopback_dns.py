@@ -8,9 +8,8 @@ Every other name goes to the default resolver, so the machine's /etc/hosts is ne
 
 from __future__ import annotations
 
-from twisted.internet import defer
-
 from scrapy.resolver import CachingThreadedResolver
+from twisted.internet import defer
 
 
 class LoopbackResolver(CachingThreadedResolver):
