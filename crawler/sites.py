@@ -16,6 +16,7 @@ Minimal form (every other key is optional)::
         language: en
         hosts: [cdn.example-news.net]         # more hosts of this site (www. and subdomains
                                               # of the url's host are the site's already)
+        requisites: false                     # do not archive page requisites (ARCHIVE_REQUISITES)
 
 A bare list (without ``sites:``) is accepted too.  Relative ``feeds``,
 ``sitemaps`` and ``search`` URLs are resolved against ``url``.  Every
@@ -42,11 +43,12 @@ __all__ = ["KNOWN_KEYS", "Site", "SiteSet", "download_slots", "SitesFileError", 
 
 KNOWN_KEYS = (
     "name", "url", "feeds", "sitemaps", "search", "allow", "deny",
-    "article_pattern", "delay", "concurrency", "language", "hosts",
+    "article_pattern", "delay", "concurrency", "language", "hosts", "requisites",
 )  # fmt: skip
 REQUIRED_KEYS = ("name", "url")
 TOP_LEVEL_KEYS = ("sites",)
 QUERY_PLACEHOLDER = "{query}"
+_BOOLEANS = {"true": True, "yes": True, "on": True, "false": False, "no": False, "off": False}
 
 _NULL_TAG = "tag:yaml.org,2002:null"
 _HOST = re.compile(r"^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$")
@@ -69,6 +71,7 @@ class Site:
     concurrency: int | None = None
     language: str | None = None
     hosts: tuple[str, ...] = ()
+    requisites: bool | None = None  # None: the ARCHIVE_REQUISITES setting decides
 
     @property
     def host(self) -> str:
@@ -406,6 +409,11 @@ class _Checker:
             return float(self.number(node, what, minimum=0, integer=False))
         if key == "concurrency":
             return int(self.number(node, what, minimum=1, integer=True))
+        if key == "requisites":
+            flag = self.string(node, what).lower()
+            if flag not in _BOOLEANS:
+                raise self.problem(node, f"{what} must be true or false, not {flag!r}")
+            return _BOOLEANS[flag]
         if key == "language":
             lang = self.string(node, what)
             if not _LANGUAGE.match(lang):

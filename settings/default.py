@@ -27,6 +27,26 @@ ARCHIVE_CONTACT = os.environ.get("ARCHIVE_CONTACT", "mailto:archive-operator@exa
 # younger than this many days; older known articles are not requested at all.
 ARCHIVE_RECHECK_DAYS = 3.0
 ARCHIVE_CONDITIONAL_REQUESTS = True
+# Page requisites (stylesheets and what they name, images, scripts, icons, fonts) of
+# every article page, so that replay shows it as it looked (crawler.requisite_requests).
+# A site's `requisites: false` in the sites file turns them off for that site.
+ARCHIVE_REQUISITES = True
+ARCHIVE_REQUISITE_KINDS = ["stylesheet", "image", "script", "icon", "font"]
+ARCHIVE_REQUISITES_LISTINGS = False  # also for home, section and search pages
+ARCHIVE_REQUISITE_MAX_SIZE = 5 * 1024 * 1024  # bytes per asset
+# A requisite archived by an earlier crawl is not asked for again while younger than this
+# (replay uses that capture); older, it is re-checked with a conditional request.
+ARCHIVE_REQUISITE_RECHECK_DAYS = 7.0
+# Page requisites (stylesheets and what they name, images, scripts, icons, fonts) of
+# every article page, so that replay shows it as it looked (crawler.requisite_requests).
+# A site's `requisites: false` in the sites file turns them off for that site.
+ARCHIVE_REQUISITES = True
+ARCHIVE_REQUISITE_KINDS = ["stylesheet", "image", "script", "icon", "font"]
+ARCHIVE_REQUISITES_LISTINGS = False  # also for home, section and search pages
+ARCHIVE_REQUISITE_MAX_SIZE = 5 * 1024 * 1024  # bytes per asset
+# A requisite archived by an earlier crawl is not asked for again while younger than this
+# (replay uses that capture); older, it is re-checked with a conditional request.
+ARCHIVE_REQUISITE_RECHECK_DAYS = 7.0
 ARCHIVE_CAPTURE_ENABLED = True  # write every response to the WARC (CaptureMiddleware)
 
 # --- extraction and topic ----------------------------------------------------------------
@@ -80,6 +100,10 @@ DOWNLOADER_MIDDLEWARES = {
     # process_response runs from high to low: 950 sees the raw response before
     # HttpCompression (590), Redirect (600) and Retry (550) touch it.
     "crawler.middlewares.capture.CaptureMiddleware": 950,
+    # A requisite of the wrong media type is refused before the capture sees it.
+    "crawler.middlewares.requisites.RequisiteTypeMiddleware": 960,
+    # robots.txt of a requisite's host (a CDN outside the sites file) gets past the offsite filter.
+    "crawler.middlewares.requisites.RequisiteRobotsMiddleware": 40,
     # Known URLs: skip, or re-check conditionally (sets meta["previous"] for the capture).
     "crawler.middlewares.recheck.RecheckMiddleware": 60,
     # Not needed to archive public news pages; each layer costs per request.

@@ -19,5 +19,6 @@ AUTOTHROTTLE_MAX_DELAY = 1.0
 AUTOTHROTTLE_TARGET_CONCURRENCY = 16.0
 EXTRACT_WORKERS = 2
 ARCHIVE_RECHECK_DAYS = 36500.0  # the seed stories are from 2025: always re-check in tests
+ARCHIVE_REQUISITE_MAX_SIZE = 1024 * 1024  # the demo web's huge requisite is 3 MiB
 CLOSESPIDER_TIMEOUT = 600  # a bound on any test crawl
 LOGSTATS_INTERVAL = 5.0

@@ -111,13 +111,16 @@ BASE_CSS = b"html{box-sizing:border-box}*,*:before,*:after{box-sizing:inherit}im
 SITE_CSS = (
     b'@import url("base.css");\n'
     b'@font-face{font-family:"Demo Serif";src:url(fonts/demo.woff2) format("woff2")}\n'
-    b'body{font-family:"Demo Serif",Georgia,serif;color:#111}\n'
+    b'body{font-family:"Demo Serif",Georgia,serif;color:#1a1a1a;background:#fbf8f1;'
+    b"max-width:880px;margin:0 auto;padding:0 24px}\n"
+    b"h1{border-top:6px solid #8b1a1a;padding-top:12px}\n"
     b"header,.site-header,.masthead{background:#f4f1ea url(img/masthead.jpg) repeat-x}\n"
-    b"figure img,.story-image img,.featured-image img{display:block;width:640px;height:auto}\n"
+    b"main img,article img,figure img{display:block;width:640px;height:360px;object-fit:cover}\n"
 )
 # Not a real font (browsers reject it quietly); it is the request and its replay that matter.
 FONT = b"wOF2\x00\x01\x00\x00" + bytes(56)
 SHARE_JS = b"document.documentElement.dataset.share='ready';\n"
+HUGE_ASSET = 3 * 1024 * 1024  # over the test settings' ARCHIVE_REQUISITE_MAX_SIZE
 
 # --------------------------------------------------------------------------- fixed bad-input payloads
 
@@ -793,15 +796,32 @@ class DemoWeb:
             outlet.search = _Searcher(tpl, page, [a for a in arts]).__call__
         for p in ("/static/logo.png",):
             outlet.resources[p] = Resource(JPEG, content_type="image/jpeg", last_modified=_ts(_ROBOTS_DATE))
-        self._add_page_assets(outlet, arts)
+        self._add_page_assets(outlet, arts, hostile=self.bad_inputs and i == 0)
 
     # --- page requisites: what a browser needs to render the pages
 
-    def _add_page_assets(self, outlet: Outlet, arts: list[Article]) -> None:
+    def _add_page_assets(self, outlet: Outlet, arts: list[Article], hostile: bool = False) -> None:
         """The outlet's stylesheet (with an @import, a web font and a background image),
-        favicon and one lead image per article, so that replay can show pages as they looked."""
+        favicon and one lead image per article, so that replay can show pages as they looked.
+
+        With `hostile`, the stylesheet also names bad requisites: one that imports itself,
+        one behind robots.txt, one over any sensible size cap, one of the wrong type, a
+        redirect loop and a 404 (see `requisite_bad_inputs`)."""
         asset = dict(last_modified=_ts(_ROBOTS_DATE), cache_control="max-age=86400")
-        outlet.resources["/static/site.css"] = Resource(SITE_CSS, content_type="text/css", **asset)
+        css = SITE_CSS
+        if hostile:
+            cdn = self.cdn_url
+            css = (b'@import url("self.css");\n' + SITE_CSS
+                   + f".b1{{background:url({cdn}/private/blocked.png)}}\n"
+                     f".b2{{background:url({cdn}/img/huge.jpg)}}\n"
+                     f".b3{{background:url({cdn}/lib/not-an-image.png)}}\n"
+                     ".b4{background:url(img/loop.png)}\n"
+                     ".b5{background:url(img/missing.png)}\n".encode())
+            outlet.resources["/static/self.css"] = Resource(
+                b'@import url("self.css");\n.self{color:red}\n', content_type="text/css", **asset)
+            outlet.resources["/static/img/loop.png"] = Resource(
+                b"", status=302, headers=[("Location", "/static/img/loop.png")], content_type="text/html")
+        outlet.resources["/static/site.css"] = Resource(css, content_type="text/css", **asset)
         outlet.resources["/static/base.css"] = Resource(BASE_CSS, content_type="text/css", **asset)
         outlet.resources["/static/fonts/demo.woff2"] = Resource(FONT, content_type="font/woff2", **asset)
         for path in ("/static/img/masthead.jpg", "/static/favicon.jpg"):
@@ -815,6 +835,18 @@ class DemoWeb:
                                                       content_type="text/plain", **asset)
         self._cdn.resources["/lib/share.js"] = Resource(SHARE_JS, content_type="application/javascript",
                                                         **asset)
+        self._cdn.resources["/private/blocked.png"] = Resource(JPEG, content_type="image/jpeg", **asset)
+        self._cdn.resources["/img/huge.jpg"] = Resource(JPEG + bytes(HUGE_ASSET), content_type="image/jpeg",
+                                                        **asset)
+        self._cdn.resources["/lib/not-an-image.png"] = Resource(b"<html>oops</html>", **asset)
+
+    @property
+    def requisite_bad_inputs(self) -> dict[str, str]:
+        """The hostile requisites named by outlet 0's stylesheet, by kind."""
+        base, cdn = self.base_url(0), self.cdn_url
+        return {"self_import": base + "/static/self.css", "robots": cdn + "/private/blocked.png",
+                "huge": cdn + "/img/huge.jpg", "wrong_type": cdn + "/lib/not-an-image.png",
+                "redirect_loop": base + "/static/img/loop.png", "not_found": base + "/static/img/missing.png"}
 
     # --- ground truth
 

@@ -42,14 +42,8 @@ class SiteSummaryExtension:
 
     def summaries(self, site_names: list[str]) -> dict[str, dict]:
         stats = self.stats.get_stats()
-        names = list(site_names)
-        for key in stats:
-            if key.startswith("site/"):
-                name = key[5:].split("/", 1)[0]
-                if name not in names:
-                    names.append(name)
         out: dict[str, dict] = {}
-        for name in names:
+        for name in site_names:  # other hosts (CDNs of page requisites) have the requisites line
             prefix = f"site/{name}/"
             row: dict[str, Any] = {column: int(stats.get(prefix + column, 0) or 0) for column in COLUMNS}
             row["errors"] = {
@@ -73,6 +67,13 @@ class SiteSummaryExtension:
                 f"errors: {errors}"
             )
             self.stats.set_value(f"summary/{name}", row)
+        requisites = {key[len("requisites/"):]: value for key, value in self.stats.get_stats().items()
+                      if key.startswith("requisites/") and not key.startswith("requisites/kind/")}
+        if requisites:
+            lines.append(
+                "  Page requisites: {requested} requested, {fetched} archived, {deduplicated} already "
+                "requested, {skipped_known} archived recently; refused: robots {refused_robots}, size "
+                "{refused_size}, type {refused_type}; failed {failed}".format_map(_Zero(requisites)))
         files = sorted(self.state.warc_files)
         shown = ", ".join(files[:3]) + (f" and {len(files) - 3} more" if len(files) > 3 else "")
         lines.append(f"WARC files: {Path(self.state.directory).resolve()}"
@@ -81,3 +82,10 @@ class SiteSummaryExtension:
         logger.info("\n".join(lines))
         if logger.isEnabledFor(logging.DEBUG):
             logger.debug("Scrapy stats:\n%s", pprint.pformat(self.stats.get_stats()))
+
+
+class _Zero(dict):
+    """format_map() mapping where a counter never incremented reads 0."""
+
+    def __missing__(self, key: str) -> int:
+        return 0

@@ -19,6 +19,13 @@ class KnownArticleSkipped(FetchRefused):
         super().__init__("incremental/skipped_known", f"known article, not rechecked: {url}")
 
 
+class KnownRequisiteSkipped(FetchRefused):
+    """A page requisite archived recently enough (counted already)."""
+
+    def __init__(self, url: str) -> None:
+        super().__init__("requisites/skipped_known", f"known requisite, archived recently: {url}")
+
+
 class RecheckMiddleware:
     """Downloader middleware: the re-check policy for URLs that earlier crawls archived.
 
@@ -32,16 +39,23 @@ class RecheckMiddleware:
     - a re-checked article is marked `meta["kind"] = "article"`, asks with If-None-Match /
       If-Modified-Since (ARCHIVE_CONDITIONAL_REQUESTS) and accepts a 304
       (`incremental/rechecked`);
+    - a known page requisite (`meta["recheck"]["requisite"]`, crawler.requisite_requests) is
+      not fetched again while its capture is younger than ARCHIVE_REQUISITE_RECHECK_DAYS
+      (`requisites/skipped_known`: replay uses that capture), else re-checked conditionally
+      (`requisites/rechecked`);
     - every known URL gets `meta["previous"]`, so the capture middleware writes a revisit
       record when the server answers 304 or the payload is identical.
 
-    Settings: ARCHIVE_RECHECK_DAYS (3.0), ARCHIVE_CONDITIONAL_REQUESTS (True).
+    Settings: ARCHIVE_RECHECK_DAYS (3.0), ARCHIVE_REQUISITE_RECHECK_DAYS (7.0),
+    ARCHIVE_CONDITIONAL_REQUESTS (True).
     """
 
-    def __init__(self, state: CrawlState, stats, *, recheck_days: float, conditional: bool) -> None:
+    def __init__(self, state: CrawlState, stats, *, recheck_days: float, conditional: bool,
+                 requisite_recheck_days: float = 7.0) -> None:
         self.state = state
         self.stats = stats
         self.recheck = timedelta(days=recheck_days)
+        self.requisite_recheck = timedelta(days=requisite_recheck_days)
         self.conditional = conditional
 
     @classmethod
@@ -49,7 +63,8 @@ class RecheckMiddleware:
         settings = crawler.settings
         return cls(CrawlState.from_crawler(crawler), crawler.stats,
                    recheck_days=settings.getfloat("ARCHIVE_RECHECK_DAYS", 3.0),
-                   conditional=settings.getbool("ARCHIVE_CONDITIONAL_REQUESTS", True))
+                   conditional=settings.getbool("ARCHIVE_CONDITIONAL_REQUESTS", True),
+                   requisite_recheck_days=settings.getfloat("ARCHIVE_REQUISITE_RECHECK_DAYS", 7.0))
 
     def process_request(self, request):
         hints = request.meta.get(META_KEY)
@@ -59,6 +74,13 @@ class RecheckMiddleware:
         if previous is None:
             return None
         request.meta["previous"] = previous
+        if hints.get("requisite"):
+            if datetime.now(timezone.utc) - previous.fetched_at <= self.requisite_recheck:
+                self.stats.inc_value("requisites/skipped_known")
+                raise KnownRequisiteSkipped(request.url)
+            self._conditional(request, previous)
+            self.stats.inc_value("requisites/rechecked")
+            return None
         if not previous.content_hash:
             return None  # captured before, not as an article: a revisit if identical
         if not self.due(previous, hints.get("published"), hints.get("modified")):
@@ -66,14 +88,18 @@ class RecheckMiddleware:
             self.stats.inc_value(f"site/{self.state.site_name(request.url)}/skipped_known")
             raise KnownArticleSkipped(request.url)
         request.meta["kind"] = "article"
+        self._conditional(request, previous)
+        self.stats.inc_value("incremental/rechecked")
+        return None
+
+    def _conditional(self, request, previous) -> None:
+        """Ask with If-None-Match / If-Modified-Since (ARCHIVE_CONDITIONAL_REQUESTS); accept a 304."""
         request.meta["handle_httpstatus_list"] = [304]
         if self.conditional:
             if previous.etag:
                 request.headers.setdefault(b"If-None-Match", previous.etag)
             if previous.last_modified:
                 request.headers.setdefault(b"If-Modified-Since", previous.last_modified)
-        self.stats.inc_value("incremental/rechecked")
-        return None
 
     def due(self, previous, published: datetime | None, modified: datetime | None) -> bool:
         """Should a known article be fetched again (conditionally)?"""

@@ -27,6 +27,7 @@ from crawler.errors import FetchRefused, classify, describe
 from crawler.items import ArticleItem
 from crawler.middlewares.recheck import META_KEY as RECHECK
 from crawler.middlewares.recheck import KnownArticleSkipped
+from crawler.requisite_requests import RequisiteRequests
 from crawler.sites import SiteSet, download_slots
 from crawler.state import CrawlPlan, CrawlState
 from crawler.urls import canonicalize
@@ -59,6 +60,7 @@ class TopicSpider(scrapy.Spider):
     extract_enabled: bool
     sources: dict[str, Source]
     state: CrawlState
+    requisites: RequisiteRequests
 
     def __init__(self, topic=None, sites=None, since=None, min_score=None, depth=None, arguments=None,
                  **kwargs):
@@ -97,6 +99,7 @@ class TopicSpider(scrapy.Spider):
         spider.sources = sources(max_links=settings.getint("TOPIC_MAX_LINKS_PER_PAGE", 200),
                                  max_listing_pages=settings.getint("TOPIC_MAX_LISTING_PAGES", 50),
                                  max_size=settings.getint("DOWNLOAD_MAXSIZE"))
+        spider.requisites = RequisiteRequests.from_crawler(crawler)
         spider.state = CrawlState.from_crawler(crawler)
         spider.state.plan(CrawlPlan(spider=spider.name, topic=spider.topic, min_score=spider.min_score,
                                     sites=spider.sites.records))
@@ -212,8 +215,10 @@ class TopicSpider(scrapy.Spider):
             yield from self.article(response, site)
             return
         source = self.sources[response.meta.get("source", "section")]
-        if source.name in ("section", "search") and not self._is_html(response, site):
-            return
+        if source.name in ("section", "search"):
+            if not self._is_html(response, site):
+                return
+            yield from self.requisites.for_page(response, self, site, listing=True)
         yield from source.parse(response, site, self)
 
     def parse_article(self, response):
@@ -248,6 +253,7 @@ class TopicSpider(scrapy.Spider):
             return
         stats.inc_value("discovery/articles")
         stats.inc_value(f"site/{site.name}/articles_fetched")
+        yield from self.requisites.for_page(response, self, site)
         if not self.extract_enabled:
             return
         declared, any_declared = self._declared_charset(response)
@@ -262,6 +268,14 @@ class TopicSpider(scrapy.Spider):
             declared_charset=declared,
             previous_hash=previous.content_hash if previous is not None else None,
         )
+
+    def parse_requisite(self, response):
+        """A stylesheet, image, script, icon or font of an archived page (never an item)."""
+        self.requisites.fetched(response)
+        yield from self.requisites.for_stylesheet(response, self)
+
+    def on_requisite_error(self, failure):
+        self.requisites.failed(failure)
 
     def on_error(self, failure):
         request = failure.request
