@@ -63,6 +63,7 @@ def test_all_keys(tmp_path):
             concurrency: 2
             language: en-GB
             hosts: [WWW.Example-News.NET, img.cdn.example.org]
+            requisites: no
           - name: Second
             url: http://127.0.0.1:8081/
             sitemaps: /sitemap.xml
@@ -87,6 +88,7 @@ def test_all_keys(tmp_path):
     assert first.delay == 1.5 and isinstance(first.delay, float)
     assert first.concurrency == 2
     assert first.language == "en-GB"
+    assert first.requisites is False and second.requisites is None  # None: ARCHIVE_REQUISITES decides
     assert first.host == "www.example.com"
     assert first.hosts == ("www.example-news.net", "img.cdn.example.org")
     assert first.allowed_domains == ("example.com", "example-news.net", "img.cdn.example.org",
@@ -431,3 +433,9 @@ def test_unsafe_tags_are_refused(tmp_path):
 
 def test_error_is_a_value_error():
     assert issubclass(SitesFileError, ValueError)
+
+
+def test_requisites_flag_must_be_a_boolean():
+    with pytest.raises(SitesFileError) as err:
+        parse_sites("sites:\n  - name: A\n    url: https://a.example/\n    requisites: sometimes\n", "s.yaml")
+    assert "requisites" in str(err.value) and "true or false" in str(err.value)
