@@ -120,6 +120,8 @@ def _extract(html, url, boilerplate, declared_charset, now) -> ExtractResult:
         title=meta.title,
         authors=meta.authors,
         published=meta.published,
+        modified=meta.modified,
+        paywalled=meta.paywalled,
         language=meta.html_language,
         canonical_url=meta.canonical_url,
         site_name=meta.site_name,

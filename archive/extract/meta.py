@@ -12,6 +12,10 @@ from urllib.parse import urljoin, urlsplit
 
 from lxml.html import HtmlElement
 
+from archive.extract.authors import page_authors
+from archive.extract.dates import is_paywalled, modified_date, published_date
+from archive.extract.structured import Structured, structured_data
+
 logger = logging.getLogger(__name__)
 
 _COPYRIGHT_YEAR = re.compile(r"(?:©|&copy;|\(c\)|copyright)\s*(?:\d{4}\s*[-–]\s*)?((?:19|20)\d{2})", re.IGNORECASE)
@@ -20,7 +24,6 @@ _LANG = re.compile(r"^([a-z]{2,3})(?:[-_][A-Za-z0-9]+)*$")
 _WORD = re.compile(r"[^\W\d_]+")
 LANGUAGE_SAMPLE_CHARS = 5_000
 """Enough words (~800) for stop-word shares to settle; more only costs time."""
-_AUTHOR_SPLIT = re.compile(r"\s*(?:;|\band\b|&|\|)\s*")
 
 
 @dataclass
@@ -34,6 +37,9 @@ class PageMeta:
     description: str | None = None
     tags: list[str] = field(default_factory=list)
     headings: list[str] = field(default_factory=list)
+    modified: datetime | None = None
+    paywalled: bool = False
+    structured: Structured | None = None
 
 
 def page_metadata(tree: HtmlElement, url: str | None, now: datetime) -> PageMeta:
@@ -41,8 +47,11 @@ def page_metadata(tree: HtmlElement, url: str | None, now: datetime) -> PageMeta
     from trafilatura.metadata import extract_metadata
 
     today = now.astimezone(timezone.utc).date()
+    data = structured_data(tree)
+    own_date = published_date(tree, data, None, now)
     date_config = {
-        "extensive_search": True,
+        # htmldate's slow whole-page search is only needed when the article's markup has no date
+        "extensive_search": own_date is None,
         "original_date": True,
         "outputformat": "%Y-%m-%d",
         "max_date": today.isoformat(),
@@ -52,19 +61,22 @@ def page_metadata(tree: HtmlElement, url: str | None, now: datetime) -> PageMeta
     except Exception as exc:  # noqa: BLE001 - metadata is best effort, the text matters more
         logger.debug("metadata extraction failed for %s: %s", url, exc)
         doc = None
-    meta = PageMeta()
+    meta = PageMeta(structured=data, published=own_date, paywalled=is_paywalled(data))
     meta.headings = [" ".join(h.text_content().split()) for h in tree.iter("h1")][:5]
     if doc is None:
+        meta.authors = page_authors(tree, data, None, None)
+        meta.modified = modified_date(data, meta.published, now)
         return meta
     meta.title = strip_site_suffix(_clean(doc.title), _clean(doc.sitename), meta.headings)
-    meta.authors = _authors(doc.author)
     meta.description = _clean(doc.description)
     meta.site_name = _clean(doc.sitename)
+    meta.authors = page_authors(tree, data, meta.site_name, doc.author)
     meta.tags = _dedup(
         part for tag in [*(doc.tags or []), *(doc.categories or [])] for part in str(tag).split(",")
     )
     meta.canonical_url = _canonical(doc.url, url)
-    meta.published = _published(tree, doc.date, now)
+    meta.published = own_date or _published(tree, doc.date, now)
+    meta.modified = modified_date(data, meta.published, now)
     meta.html_language = html_language(tree)
     return meta
 
@@ -104,20 +116,6 @@ def _dedup(values) -> list[str]:
         if value and value.casefold() not in seen:
             seen[value.casefold()] = value
     return list(seen.values())
-
-
-def _authors(author: str | None) -> list[str]:
-    if not author:
-        return []
-    names = []
-    for name in _AUTHOR_SPLIT.split(author):
-        name = name.strip(" ,.-")
-        if name.lower().startswith("by "):
-            name = name[3:].strip()
-        if not name or "@" in name or "://" in name or len(name) > 80:
-            continue
-        names.append(name)
-    return _dedup(names)
 
 
 def _canonical(found: str | None, url: str | None) -> str | None:
