@@ -182,9 +182,25 @@ def metadata_scores(pages: list[dict], predictions: dict[str, dict]) -> dict[str
             authors += 2 * common / (len(truth) + len(guess)) if common else 0.0
         if page.get("published"):
             n_dates += 1
-            dates += (pred.get("published") or "")[:10] == page["published"][:10]
+            dates += same_day(pred.get("published"), page["published"])
     return {"title": titles / max(1, n_titles), "n_title": n_titles, "authors": authors / max(1, n_authors),
             "n_authors": n_authors, "date": dates / max(1, n_dates), "n_date": n_dates}
+
+
+def same_day(predicted: str | None, truth: str) -> bool:
+    """The same calendar day: in UTC when both carry a time zone (ours is always UTC), else as written."""
+    from datetime import datetime, timezone
+
+    if not predicted:
+        return False
+    try:
+        a = datetime.fromisoformat(predicted.replace("Z", "+00:00"))
+        b = datetime.fromisoformat(truth.replace("Z", "+00:00"))
+    except ValueError:
+        return predicted[:10] == truth[:10]
+    if a.tzinfo is not None and b.tzinfo is not None and (a.hour or a.minute or a.second):
+        return a.astimezone(timezone.utc).date() == b.astimezone(timezone.utc).date()
+    return predicted[:10] == truth[:10]
 
 
 def ours_full(html: bytes, url: str) -> dict:

@@ -48,6 +48,13 @@ def authors_of(data: bytes, url: str = "https://news.example.org/a/1") -> list[s
         ("Stella Kim, Jennifer Jett", ["Stella Kim", "Jennifer Jett"]),
         ("Jane Doe, Staff Writer", ["Jane Doe"]),
         ("Luigi Di Maio", ["Luigi Di Maio"]),  # a particle is not a credit word
+        ("Jong, Michiel de", ["Jong, Michiel de"]),
+        ("Martin Untersinger (avec Damien Leloup et Morgane Tual)",
+         ["Martin Untersinger", "Damien Leloup", "Morgane Tual"]),
+        ("Bradley M. Kuhn (http://ebb.org/bkuhn/)", ["Bradley M. Kuhn"]),
+        ("Ben Silverman Games Editor", ["Ben Silverman"]),
+        ("Written by Rob Ewaschuk Edited by Betsy Beyer", ["Rob Ewaschuk", "Betsy Beyer"]),
+        ("Username", []),  # a form placeholder is nobody
     ],
 )
 def test_meta_author_credit_becomes_people(credit, expected):
@@ -78,6 +85,18 @@ def test_json_ld_person_before_meta_tag():
     ]}
     data = page(head='<meta name="author" content="Web Desk">', json_ld=json_ld)
     assert authors_of(data) == ["J. R. Hartley"]
+
+
+@pytest.mark.parametrize(
+    ("box", "expected"),
+    [
+        ('<div class="byline">By Nathan Willis March 25, 2015</div>', ["Nathan Willis"]),
+        ('<p class="author-line">Von Anna Schmidt, 12. März 2024</p>', ["Anna Schmidt"]),
+        ('<span class="article-byline">Par Jeanne Martin le 3 avril 2024</span>', ["Jeanne Martin"]),
+    ],
+)
+def test_byline_box_cut_where_its_date_starts(box, expected):
+    assert authors_of(page(body_top=box)) == expected
 
 
 def test_byline_markup_when_no_structured_author():

@@ -2,7 +2,8 @@
 
 Rules (each has a test on a minimal page in tests/test_extract_metadata.py):
   - sources, first that names anyone wins: the article's JSON-LD ``author``; <meta> author
-    tags; byline markup (itemprop/rel/class "author"/"byline"); trafilatura's guess last;
+    tags; byline markup (itemprop/rel author); a short element classed "byline"/"author",
+    cut where its date starts; trafilatura's guess last;
   - split on list separators of many languages (";", "|", "/", "&", "and", "und", "og",
     "och", "et", "y", "e", "en", "i", "ja", "és", "ve"), and on commas, except a lone
     "Surname, Given" pair, which is one person;
@@ -23,13 +24,20 @@ from lxml.html import HtmlElement
 from archive.extract.structured import Structured, node_types
 
 MAX_AUTHORS = 10
+MAX_BYLINE_BOXES = 5
+_BYLINE_BOX = (
+    "//body//*[self::div or self::p or self::span or self::address or self::section]"
+    "[contains(@class, 'byline') or contains(@class, 'Byline') or contains(@class, 'author')]"
+    "[not(ancestor::*[contains(@class, 'comment')])]"
+)
 _CREDIT_WORDS = r"(?i:by|von|par|por|door|av|af|text|texto|texte|testo|tekst|autor|author|auteur|autore|written\s+by|reporting\s+by)"
 # "di", "da", "de", "ved" are also name particles ("Di Maio", "De Vries"): credit words only in lower case.
 _LEADING_CREDIT = re.compile(rf"^\W*(?:{_CREDIT_WORDS}|di|da|de|ved)\b\s*[:\-–—]?\s*(?=\S)")
 # A credit word in the middle, followed by a capitalised name: "Capital Von Jemima Kelly".
 _INNER_CREDIT = re.compile(r"^(?:\S+\s+){1,3}(?:By|by|Von|Par|Por|Door)\s+(?=[A-ZÀ-ÖØ-Þ])")
 _SEPARATORS = re.compile(
-    r"\s*(?:;|\||/|&|\+|\s(?:and|und|og|och|et|y|e|en|i|ja|és|ve|oraz)\s)\s*", re.IGNORECASE
+    r"\s*(?:;|\||/|&|\+|\s(?:and|und|og|och|et|y|e|en|i|ja|és|ve|oraz)\s"
+    r"|\s(?:edited|photos?|illustrations?|additional\s+reporting)\s+by\s)\s*", re.IGNORECASE
 )
 _ROLE = re.compile(
     r"^(?:(?:senior|chief|deputy|staff|contributing|special|political|foreign|science|business|sports?|"
@@ -48,13 +56,34 @@ _ORGANISATION = re.compile(
     r"gazette|times|post|journal|zeitung|tribune|herald|daily|weekly)\b)",
     re.IGNORECASE,
 )
-_NOT_NAME = re.compile(r"@|://|^\W*$|\d{3,}")
+_NOT_NAME = re.compile(
+    r"@|://|^\W*$|\d|\b(?:username|user\s+name|follow|log\s*in|sign\s+in|subscribe|updated|published|share|"
+    r"comments?|view\s+all|more\s+from|profile)\b",
+    re.IGNORECASE,
+)
+# "(with Jane Roe and John Poe)": co-authors in parentheses, in several languages.
+_WITH = re.compile(r"\(\s*(?:with|avec|mit|con|com|met|med|amb)\s+([^()]+)\)", re.IGNORECASE)
+_PARENTHESIS_LINK = re.compile(r"\([^()]*(?:://|www\.|@|\.\w{2,4}/)[^()]*\)")
+# Where a byline runs into its date: "Nathan Willis March 25, 2015", "Jane Doe 22 Dec 2016".
+_DATE_TAIL = re.compile(
+    r"\s+(?:(?:on|le|am|el|il|em|op|den)\s+)?(?:\d{1,4}\b|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)"
+    r"[a-z]*\.?\s+\d{1,2}\b).*$",
+    re.IGNORECASE,
+)
+_TRAILING_ROLE = re.compile(
+    r"\s+(?:[A-Z][a-z]+\s+)?(?:Editor|Writer|Reporter|Correspondent|Columnist|Contributor|Redakteur(?:in)?|Journalist)$"
+)
 
 
 def page_authors(tree: HtmlElement, data: Structured, site_name: str | None, fallback: str | None) -> list[str]:
     """The article's authors, people first (see the module docstring for the rules)."""
     for raw in (_json_ld_authors(data), _meta_authors(data), _markup_authors(tree)):
         names = clean_authors(raw, site_name)
+        if names:
+            return names
+    for element in tree.xpath(_BYLINE_BOX)[:MAX_BYLINE_BOXES]:
+        text = " ".join(element.text_content().split())
+        names = clean_authors([text], site_name) if 0 < len(text) <= 120 else []
         if names:
             return names
     return clean_authors([fallback] if fallback else [], site_name)
@@ -77,13 +106,17 @@ def split_credit(value: str) -> list[str]:
     value = " ".join(str(value).split())
     if not value or len(value) > 300:
         return []
+    value = _PARENTHESIS_LINK.sub("", value)
+    value = _WITH.sub(lambda m: "; " + m.group(1), value)
+    value = _DATE_TAIL.sub("", value)
     parts = []
     for chunk in _SEPARATORS.split(value):
         chunk = chunk.strip()
         if not chunk:
             continue
         commas = [c.strip() for c in chunk.split(",") if c.strip()]
-        if len(commas) == 2 and all(len(c.split()) == 1 for c in commas) and not _ROLE.match(commas[1]):
+        if (len(commas) == 2 and len(commas[0].split()) == 1 and len(commas[1].split()) <= 3
+                and not _ROLE.match(commas[1]) and not is_organisation(commas[0], None)):
             parts.append(chunk)  # "Surname, Given": one person, kept as written
             continue
         kept = []
@@ -97,6 +130,8 @@ def split_credit(value: str) -> list[str]:
         part = _INNER_CREDIT.sub("", part)
         part = _LEADING_CREDIT.sub("", part)
         part = part.strip(" \t·•|:;,-–—()[]\"'")
+        if len(part.split()) > 2:
+            part = _TRAILING_ROLE.sub("", part)
         if not part or _NOT_NAME.search(part) or len(part) > 80 or _ROLE.match(part):
             continue
         if len(part.split()) > 6:
@@ -140,7 +175,7 @@ def _json_ld_authors(data: Structured) -> list[str]:
 def _meta_authors(data: Structured) -> list[str]:
     for key in ("author", "article:author", "dc.creator", "dcterms.creator", "parsely-author", "sailthru.author",
                 "byl", "cxenseparse:author"):
-        values = [v for v in data.meta.get(key, []) if v.strip() and "://" not in v]
+        values = [v for v in data.meta.get(key, []) if v.strip() and not v.strip().startswith(("http:", "https:"))]
         if values:
             return values
     return []

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from dataclasses import dataclass, field
 
 from lxml.html import HtmlElement
@@ -20,6 +21,7 @@ ARTICLE_TYPES = frozenset(
     )
 )
 """Schema.org types whose dates and authors are the article's (WebPage last: a fallback)."""
+_WRAPPER = re.compile(r"^(?://\s*)?(?:<!\[CDATA\[|<!--)|(?://\s*)?(?:\]\]>|-->)$")
 MAX_SCRIPTS = 20
 MAX_SCRIPT_CHARS = 2_000_000
 
@@ -70,6 +72,8 @@ def structured_data(tree: HtmlElement) -> Structured:
         text = (script.text or "").strip()
         if not text or len(text) > MAX_SCRIPT_CHARS:
             continue
+        if not text.startswith(("{", "[")):  # wrapped: "<![CDATA[ ... ]]>", "//<!-- ... //-->"
+            text = _WRAPPER.sub("", text).strip()
         try:
             data = json.loads(text)
         except ValueError:
