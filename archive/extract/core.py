@@ -13,6 +13,7 @@ from lxml import etree
 
 from archive.extract import decode
 from archive.extract.clean import clean_lines
+from archive.extract.candidates import better, json_ld_body, json_state_body, link_texts
 from archive.extract.engine import Engine, paragraph_text_length, readability_lines
 from archive.extract.furniture import Line, normalise_segment
 from archive.extract.meta import detect_language, page_metadata
@@ -25,11 +26,8 @@ MIN_TEXT_CHARS = 200
 MAX_ELEMENTS = 20_000
 """Parsed pages with more elements than this are cut back to their first MAX_ELEMENTS."""
 SECOND_OPINION_PAGE_SHARE = 0.7
-"""Ask readability when trafilatura's text is below this share of the page's <p> text ..."""
-SECOND_OPINION_GAIN = 1.5
-"""... and take its text when it is this many times longer ..."""
-SECOND_OPINION_CONTAINMENT = 0.8
-"""... and contains this share of trafilatura's text (same region, more of it)."""
+"""Compare other body candidates when trafilatura's fast text is below this share of the
+page's <p> text (or below MIN_TEXT_CHARS); candidates.py decides on the evidence."""
 
 Boilerplate = Container[str] | Callable[[str], bool] | None
 
@@ -102,7 +100,7 @@ def _extract(html, url, boilerplate, declared_charset, now) -> ExtractResult:
     truncated = _bound_tree(tree) or truncated
 
     meta = page_metadata(tree, url, now)
-    lines = _main_lines(tree, text, url)
+    lines, source = _main_lines(tree, text, url, meta.structured)
     titles = [t for t in [meta.title, *meta.headings] if t]
     kept, dropped = clean_lines(lines, titles=titles, description=meta.description)
     segments = tuple(line.text for line in kept)
@@ -129,6 +127,7 @@ def _extract(html, url, boilerplate, declared_charset, now) -> ExtractResult:
         tags=meta.tags,
         segments=segments,
         dropped=dict(reasons),
+        body_source=source,
         encoding=encoding,
         truncated=truncated,
     )
@@ -178,32 +177,29 @@ def _bound_tree(tree) -> bool:
     return True
 
 
-def _main_lines(tree, html_text: str, url: str | None) -> list[Line]:
-    """trafilatura's body; readability's instead when trafilatura plainly found only part of it."""
-    lines = _engine().main_text(tree, url)
+def _main_lines(tree, html_text: str, url: str | None, data) -> tuple[list[Line], str]:
+    """The body lines and which candidate gave them (see candidates.py).
+
+    trafilatura's fast result stands when it covers most of the page's paragraph text;
+    otherwise every other candidate is compared with it on prose and link evidence."""
+    engine = _engine()
+    lines = engine.main_text(tree, url)
     length = sum(len(line.text) for line in lines)
-    if length >= SECOND_OPINION_PAGE_SHARE * paragraph_text_length(tree):
-        return lines
-    try:
-        other = readability_lines(html_text)
-    except Exception as exc:  # noqa: BLE001 - a failed second opinion leaves the first one
-        logger.debug("readability failed for %s: %r", url, exc)
-        return lines
-    other_length = sum(len(line.text) for line in other)
-    if other_length >= SECOND_OPINION_GAIN * length and _containment(lines, other) >= SECOND_OPINION_CONTAINMENT:
-        return other
-    return lines
-
-
-def _containment(inner: list[Line], outer: list[Line]) -> float:
-    """Share of inner's 4-word shingles found in outer."""
-    inner_sh = _shingles(" ".join(line.text for line in inner))
-    if not inner_sh:
-        return 1.0
-    outer_sh = _shingles(" ".join(line.text for line in outer))
-    return sum(min(n, outer_sh.get(k, 0)) for k, n in inner_sh.items()) / sum(inner_sh.values())
-
-
-def _shingles(text: str, n: int = 4) -> Counter:
-    toks = normalise_segment(text).split()
-    return Counter(" ".join(toks[i : i + n]) for i in range(max(1, len(toks) - n + 1)))
+    if length >= SECOND_OPINION_PAGE_SHARE * paragraph_text_length(tree) and length >= MIN_TEXT_CHARS:
+        return lines, "trafilatura"
+    links = link_texts(tree)
+    best, source = lines, "trafilatura"
+    for name, produce in (
+        ("json-ld", lambda: json_ld_body(data)),
+        ("json state", lambda: json_state_body(tree)),
+        ("readability", lambda: readability_lines(html_text)),
+        ("trafilatura fallbacks", lambda: engine.main_text(tree, url, fast=False)),
+    ):
+        try:
+            other = produce()
+        except Exception as exc:  # noqa: BLE001 - a failed candidate leaves the others
+            logger.debug("%s candidate failed for %s: %r", name, url, exc)
+            continue
+        if better(best, other, links):
+            best, source = other, name
+    return best, source

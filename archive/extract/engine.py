@@ -32,19 +32,22 @@ def _config(max_bytes: int) -> ConfigParser:
 
 
 class Engine:
-    """Fixed trafilatura options (fast cascade, no comments, tables on, no dedup cache)."""
+    """Fixed trafilatura options (no comments, tables on, no dedup cache; fast unless asked)."""
 
     def __init__(self, max_bytes: int) -> None:
         self.config = _config(max_bytes)
 
-    def main_text(self, tree: HtmlElement, url: str | None, focus: str = "balanced") -> list[Line]:
-        """Body lines from trafilatura; the tree is not modified (trafilatura copies it)."""
+    def main_text(self, tree: HtmlElement, url: str | None, focus: str = "balanced", *, fast: bool = True) -> list[Line]:
+        """Body lines from trafilatura; the tree is not modified (trafilatura copies it).
+
+        ``fast=False`` runs trafilatura's own fallbacks (its readability and jusText
+        comparison, baseline rescue): slower, asked only when the fast result looks short."""
         from trafilatura import bare_extraction
 
         doc = bare_extraction(
             tree,
             url=url,
-            fast=True,
+            fast=fast,
             favor_precision=focus == "precision",
             favor_recall=focus == "recall",
             include_comments=False,

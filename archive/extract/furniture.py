@@ -124,7 +124,7 @@ _DATE_TOKEN = re.compile(
     re.IGNORECASE,
 )
 _HAS_DATE = re.compile(
-    rf"\b\d{{1,2}}[:.]\d{{2}}\b|\b\d{{4}}-\d{{2}}-\d{{2}}\b|\b\d{{1,2}}[/.]\d{{1,2}}[/.]\d{{2,4}}\b|\b(?:{_MONTHS})\.?\s+\d{{1,2}}\b|\b\d{{1,2}}\.?\s+(?:{_MONTHS})\b"
+    rf"\b\d{{1,2}}:\d{{2}}\b|\b\d{{1,2}}\.\d{{2}}\s*(?:am|pm|a\.m|p\.m|h|uhr)\b|\b\d{{4}}-\d{{2}}-\d{{2}}\b|\b\d{{1,2}}[/.]\d{{1,2}}[/.]\d{{2,4}}\b|\b(?:{_MONTHS})\.?\s+\d{{1,2}}\b|\b\d{{1,2}}\.?\s+(?:{_MONTHS})\b"
     r"|\b(?:\d+|an?)\s+(?:minutes?|hours?|days?|weeks?)\s+ago\b",
     re.IGNORECASE,
 )
@@ -141,6 +141,9 @@ _URL_ONLY = re.compile(r"^\W*(?:https?://|www\.)\S+\W*$", re.IGNORECASE)
 _EMAIL_ONLY = re.compile(r"^\W*[\w.+-]+@[\w-]+\.[\w.-]+\W*$")
 _BRACKET_TAG = re.compile(r"\[(?:[A-Z][A-Z' ]{2,20})\]\s*\W*$")
 _SENTENCE_END = re.compile(r"[.!?…:;\"”’»)]\s*$")
+
+
+DATA_KINDS = frozenset({"code", "cell"})
 
 
 @dataclass(frozen=True)
@@ -168,6 +171,8 @@ def normalise_segment(text: str) -> str:
 
 def furniture_reason(line: Line) -> str | None:
     """Why this single line is page furniture, or None when it may be article text."""
+    if line.kind in DATA_KINDS:
+        return None  # code and table cells are data: a row of dates or numbers is not furniture
     text = line.text.strip()
     toks = words(text)
     n = len(toks)

@@ -20,7 +20,9 @@ class ExtractResult:
     ``segments`` are the paragraph-level lines of the text *before* the per-site
     boilerplate filter (what a ``SiteBoilerplate`` learner observes; compare them
     with ``normalise_segment``);
-    ``dropped`` counts the lines removed as page furniture, by reason.
+    ``dropped`` counts the lines removed as page furniture, by reason;
+    ``body_source`` names the candidate the body came from ("trafilatura", "readability",
+    "trafilatura fallbacks", "json-ld", "json state").
     """
 
     text: str | None
@@ -40,6 +42,7 @@ class ExtractResult:
     dropped: dict[str, int] = field(default_factory=dict)
     encoding: str | None = None
     truncated: bool = False
+    body_source: str | None = None
 
     def as_dict(self) -> dict:
         """JSON-ready fields (``published`` as ISO 8601)."""
