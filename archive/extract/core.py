@@ -28,6 +28,8 @@ MAX_ELEMENTS = 20_000
 SECOND_OPINION_PAGE_SHARE = 0.7
 """Compare other body candidates when trafilatura's fast text is below this share of the
 page's <p> text (or below MIN_TEXT_CHARS); candidates.py decides on the evidence."""
+RESCUE_BELOW_CHARS = 2 * MIN_TEXT_CHARS
+"""trafilatura's full cascade is asked only when the best candidate is shorter than this."""
 
 Boilerplate = Container[str] | Callable[[str], bool] | None
 
@@ -193,7 +195,10 @@ def _main_lines(tree, html_text: str, url: str | None, data) -> tuple[list[Line]
         ("json-ld", lambda: json_ld_body(data)),
         ("json state", lambda: json_state_body(tree)),
         ("readability", lambda: readability_lines(html_text)),
-        ("trafilatura fallbacks", lambda: engine.main_text(tree, url, fast=False)),
+        # trafilatura's own fallbacks reach hidden and whole-page text: only a rescue when
+        # every other candidate came back with next to nothing
+        ("trafilatura fallbacks", lambda: engine.main_text(tree, url, fast=False)
+         if sum(len(line.text) for line in best) < RESCUE_BELOW_CHARS else []),
     ):
         try:
             other = produce()
