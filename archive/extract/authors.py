@@ -77,8 +77,8 @@ _TRAILING_ROLE = re.compile(
 
 def page_authors(tree: HtmlElement, data: Structured, site_name: str | None, fallback: str | None) -> list[str]:
     """The article's authors, people first (see the module docstring for the rules)."""
-    for raw in (_json_ld_authors(data), _meta_authors(data), _markup_authors(tree)):
-        names = clean_authors(raw, site_name)
+    for source in (lambda: _json_ld_authors(data), lambda: _meta_authors(data), lambda: _markup_authors(tree)):
+        names = clean_authors(source(), site_name)
         if names:
             return names
     for element in tree.xpath(_BYLINE_BOX)[:MAX_BYLINE_BOXES]:
@@ -184,10 +184,11 @@ def _meta_authors(data: Structured) -> list[str]:
 def _markup_authors(tree: HtmlElement) -> list[str]:
     found = []
     for element in tree.xpath(
-        "//*[@itemprop='author']//*[@itemprop='name'] | //*[@itemprop='author' and not(.//*[@itemprop='name'])]"
-        " | //a[@rel='author'] | //*[contains(concat(' ', normalize-space(@class), ' '), ' byline__name ')"
-        " or contains(concat(' ', normalize-space(@class), ' '), ' author-name ')]"
+        "//*[@itemprop='author' or @rel='author' or (@class and (contains(@class, 'byline__name')"
+        " or contains(@class, 'author-name')))]"
     )[:MAX_AUTHORS]:
+        if element.get("itemprop") == "author":  # a Person with a name inside, or the name itself
+            element = next(iter(element.xpath(".//*[@itemprop='name']")), element)
         text = element.get("content") or element.text_content()
         text = " ".join(text.split())
         if text and len(text) <= 100:

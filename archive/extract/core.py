@@ -159,6 +159,8 @@ def _parse(text: str):
 
 def _bound_tree(tree) -> bool:
     """Cut the tree after MAX_ELEMENTS elements (document order). Returns True if it cut."""
+    if tree.xpath("count(//*)") <= MAX_ELEMENTS:  # counted in libxml2, no Python proxies
+        return False
     count = 0
     cut = None
     for element in tree.iter():
