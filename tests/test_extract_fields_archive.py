@@ -25,7 +25,8 @@ PAGE = (
                   "datePublished": "2025-06-01T08:00:00Z", "dateModified": "2025-06-02T09:30:00Z",
                   "author": {"@type": "Person", "name": "Ann Lee"}})
     + "</script></head><body><article><h1>Tolls rise</h1>"
-    + "<p>The bridge authority raised tolls by ten percent on Monday, citing repair costs. </p>" * 5
+    + "".join(f"<p>Point {i}: the bridge authority raised tolls by ten percent on Monday, citing repair costs.</p>"
+              for i in range(5))
     + "</article></body></html>"
 ).encode()
 
