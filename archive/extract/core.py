@@ -28,7 +28,7 @@ MAX_ELEMENTS = 20_000
 SECOND_OPINION_PAGE_SHARE = 0.7
 """Compare other body candidates when trafilatura's fast text is below this share of the
 page's <p> text (or below MIN_TEXT_CHARS); candidates.py decides on the evidence."""
-RESCUE_BELOW_CHARS = 2 * MIN_TEXT_CHARS
+RESCUE_BELOW_CHARS = MIN_TEXT_CHARS
 """trafilatura's full cascade is asked only when the best candidate is shorter than this."""
 
 Boilerplate = Container[str] | Callable[[str], bool] | None
