@@ -98,7 +98,7 @@ def demoweb_boilerplate(filler: int, verbose: bool = False) -> int:
             plain_learner = SiteBoilerplate()  # the same learner on plain trafilatura's lines
             outlet = web._outlets[i]
             stats = {"pages": 0, "lines": 0, "traf": 0, "traf_learner": 0, "furniture_without": 0,
-                     "furniture_with": 0, "body_lost": 0}
+                     "furniture_with": 0, "body_lost": 0, "furniture_layout": 0, "lost_layout": 0, "layout_used": 0}
             for article in sorted(web._articles[i], key=lambda a: a.published):
                 resource = outlet.resources.get(article.path)
                 if resource is None:
@@ -106,7 +106,15 @@ def demoweb_boilerplate(filler: int, verbose: bool = False) -> int:
                 body = {normalise_segment(line) for line in article.text_lines}
                 plain = extract(resource.body, article.url)
                 learned = extract(resource.body, article.url, boilerplate=learner.furniture(spec.name))
+                laid = extract(resource.body, article.url, boilerplate=learner.furniture(spec.name),
+                               layout=learner.layout(spec.name))
                 learner.observe(spec.name, plain.segments)
+                learner.observe_layout(spec.name, plain.body_region)
+                stats["layout_used"] += laid.body_source == "site layout"
+                stats["furniture_layout"] += sum(1 for ln in (laid.text or "").split("\n")
+                                                 if ln and normalise_segment(ln) not in body)
+                laid_kept = normalise_segment(laid.text or "")
+                stats["lost_layout"] += sum(1 for line in article.text_lines if normalise_segment(line) not in laid_kept)
                 without = [ln for ln in (plain.text or "").split("\n") if ln and normalise_segment(ln) not in body]
                 with_ = [ln for ln in (learned.text or "").split("\n") if ln and normalise_segment(ln) not in body]
                 kept = normalise_segment(learned.text or "")
@@ -123,17 +131,23 @@ def demoweb_boilerplate(filler: int, verbose: bool = False) -> int:
                 stats["furniture_without"] += len(without)
                 stats["furniture_with"] += len(with_)
                 stats["body_lost"] += len(lost)
-            rows.append({"site": spec.name, **stats, "learned": len(learner.furniture(spec.name))})
+            rows.append({"site": spec.name, **stats, "learned": len(learner.furniture(spec.name)),
+                         "layout": learner.layout(spec.name) or "-"})
     print("Lines in the output that are not article body (furniture), summed over each outlet's articles")
     print("extracted in publication order, the learner seeing each page after it is extracted.")
+    print("+layout / lost / used: with the learned furniture and the learned body region as a candidate:")
+    print("furniture lines, body lines lost, pages whose body came from the region.")
     header = (f"{'site':22s} {'pages':>5s} {'body lines':>10s} {'trafilatura':>11s} {'traf+learner':>12s} "
-              f"{'ours w/o':>8s} {'ours+learner':>12s} {'body lost':>9s} {'learned':>7s}")
+              f"{'ours w/o':>8s} {'ours+learner':>12s} {'body lost':>9s} {'learned':>7s} "
+              f"{'+layout':>7s} {'lost':>5s} {'used':>5s}  layout")
     print(header)
     print("-" * len(header))
-    keys = ("pages", "lines", "traf", "traf_learner", "furniture_without", "furniture_with", "body_lost")
-    for r in rows + [{"site": "total", "learned": "", **{k: sum(r[k] for r in rows) for k in keys}}]:
+    keys = ("pages", "lines", "traf", "traf_learner", "furniture_without", "furniture_with", "body_lost",
+            "furniture_layout", "lost_layout", "layout_used")
+    for r in rows + [{"site": "total", "learned": "", "layout": "", **{k: sum(r[k] for r in rows) for k in keys}}]:
         print(f"{r['site']:22s} {r['pages']:5d} {r['lines']:10d} {r['traf']:11d} {r['traf_learner']:12d} "
-              f"{r['furniture_without']:8d} {r['furniture_with']:12d} {r['body_lost']:9d} {r['learned']!s:>7s}")
+              f"{r['furniture_without']:8d} {r['furniture_with']:12d} {r['body_lost']:9d} {r['learned']!s:>7s} "
+              f"{r['furniture_layout']:7d} {r['lost_layout']:5d} {r['layout_used']:5d}  {r['layout']}")
     return 0
 
 

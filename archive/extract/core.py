@@ -16,6 +16,7 @@ from archive.extract.clean import clean_lines
 from archive.extract.candidates import better, json_ld_body, json_state_body, link_texts
 from archive.extract.engine import Engine, paragraph_text_length, readability_lines
 from archive.extract.furniture import Line, normalise_segment
+from archive.extract.layout import body_region, region_lines
 from archive.extract.meta import detect_language, page_metadata
 from archive.extract.result import ExtractResult
 
@@ -55,6 +56,7 @@ def extract(
     boilerplate: Boilerplate = None,
     declared_charset: str | None = None,
     now: datetime | None = None,
+    layout: str | None = None,
 ) -> ExtractResult:
     """Turn one HTML page into clean text and metadata; never raises on bad input.
 
@@ -62,9 +64,11 @@ def extract(
     (``SiteBoilerplate.furniture(site)``) or a predicate on a normalised segment;
     matching lines are dropped. ``declared_charset``: the HTTP header's charset, if any.
     ``now``: the reference time for "not in the future" (default: the clock).
+    ``layout``: the site's learned body region (``SiteBoilerplate.layout(site)``), read
+    as one more body candidate.
     """
     try:
-        return _extract(html, url, boilerplate, declared_charset, now)
+        return _extract(html, url, boilerplate, declared_charset, now, layout)
     except RecursionError:
         return ExtractResult.not_article("markup nested too deeply")
     except MemoryError:
@@ -74,7 +78,7 @@ def extract(
         return ExtractResult.not_article(f"extraction error: {type(exc).__name__}")
 
 
-def _extract(html, url, boilerplate, declared_charset, now) -> ExtractResult:
+def _extract(html, url, boilerplate, declared_charset, now, layout=None) -> ExtractResult:
     now = now or datetime.now(timezone.utc)
     if html is None:
         return ExtractResult.not_article("empty input")
@@ -102,7 +106,7 @@ def _extract(html, url, boilerplate, declared_charset, now) -> ExtractResult:
     truncated = _bound_tree(tree) or truncated
 
     meta = page_metadata(tree, url, now)
-    lines, source = _main_lines(tree, text, url, meta.structured)
+    lines, source = _main_lines(tree, text, url, meta.structured, layout)
     titles = [t for t in [meta.title, *meta.headings] if t]
     kept, dropped = clean_lines(lines, titles=titles, description=meta.description)
     segments = tuple(line.text for line in kept)
@@ -130,6 +134,7 @@ def _extract(html, url, boilerplate, declared_charset, now) -> ExtractResult:
         segments=segments,
         dropped=dict(reasons),
         body_source=source,
+        body_region=body_region(tree, [line.text for line in kept]),
         encoding=encoding,
         truncated=truncated,
     )
@@ -181,13 +186,18 @@ def _bound_tree(tree) -> bool:
     return True
 
 
-def _main_lines(tree, html_text: str, url: str | None, data) -> tuple[list[Line], str]:
+def _main_lines(tree, html_text: str, url: str | None, data, layout: str | None = None) -> tuple[list[Line], str]:
     """The body lines and which candidate gave them (see candidates.py).
 
     trafilatura's fast result stands when it covers most of the page's paragraph text;
-    otherwise every other candidate is compared with it on prose and link evidence."""
+    otherwise every other candidate is compared with it on prose and link evidence. The
+    site's learned layout region, when given, is always compared (it is cheap)."""
     engine = _engine()
     lines = engine.main_text(tree, url)
+    if layout:
+        region = region_lines(tree, layout)
+        if better(lines, region, link_texts(tree)):
+            return region, "site layout"
     length = sum(len(line.text) for line in lines)
     if length >= SECOND_OPINION_PAGE_SHARE * paragraph_text_length(tree) and length >= MIN_TEXT_CHARS:
         return lines, "trafilatura"

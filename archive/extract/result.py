@@ -22,7 +22,8 @@ class ExtractResult:
     with ``normalise_segment``);
     ``dropped`` counts the lines removed as page furniture, by reason;
     ``body_source`` names the candidate the body came from ("trafilatura", "readability",
-    "trafilatura fallbacks", "json-ld", "json state").
+    "trafilatura fallbacks", "json-ld", "json state", "site layout"); ``body_region`` is the
+    signature of the page element that holds the body (what the per-site layout learner counts).
     """
 
     text: str | None
@@ -43,6 +44,7 @@ class ExtractResult:
     encoding: str | None = None
     truncated: bool = False
     body_source: str | None = None
+    body_region: str | None = None
 
     def as_dict(self) -> dict:
         """JSON-ready fields (``published`` as ISO 8601)."""
