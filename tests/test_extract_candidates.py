@@ -6,8 +6,8 @@ from lxml import html
 
 from archive.extract import extract
 from archive.extract.candidates import better, evidence, json_ld_body, json_state_body, text_lines
-from archive.extract.structured import structured_data
 from archive.extract.furniture import Line, normalise_segment
+from archive.extract.structured import structured_data
 
 PARAGRAPHS = [
     f"Paragraph {i}: the water board said the reservoir had reached its lowest level in a decade, "

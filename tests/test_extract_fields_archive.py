@@ -12,8 +12,8 @@ from click.testing import CliRunner
 from archive import Archive, extract
 from archive.cli import main as cli
 from archive.db.engine import make_engine
-from archive.query.dump import dump_tables
 from archive.exchange import HttpExchange
+from archive.query.dump import dump_tables
 from archive.query.export import export, read_jsonl
 from archive.warc import iter_records
 

@@ -4,7 +4,7 @@ from lxml import html
 
 from archive.extract import SiteBoilerplate, core, extract
 from archive.extract.furniture import Line
-from archive.extract.layout import body_region, region_lines, signature
+from archive.extract.layout import region_lines, signature
 
 
 def story(n: int, body_class: str = "story-body s12") -> bytes:

@@ -12,8 +12,8 @@ import lxml.html
 from lxml import etree
 
 from archive.extract import decode
-from archive.extract.clean import clean_lines
 from archive.extract.candidates import better, json_ld_body, json_state_body, link_texts
+from archive.extract.clean import clean_lines
 from archive.extract.engine import Engine, paragraph_text_length, readability_lines
 from archive.extract.furniture import Line, normalise_segment
 from archive.extract.layout import body_region, region_lines
@@ -162,6 +162,16 @@ def _parse(text: str):
     return tree
 
 
+def _candidate(name: str, tree, html_text: str, url: str | None, data) -> list[Line]:
+    if name == "json-ld":
+        return json_ld_body(data)
+    if name == "json state":
+        return json_state_body(tree)
+    if name == "readability":
+        return readability_lines(html_text)
+    return _engine().main_text(tree, url, fast=False)
+
+
 def _bound_tree(tree) -> bool:
     """Cut the tree after MAX_ELEMENTS elements (document order). Returns True if it cut."""
     if tree.xpath("count(//*)") <= MAX_ELEMENTS:  # counted in libxml2, no Python proxies
@@ -203,17 +213,13 @@ def _main_lines(tree, html_text: str, url: str | None, data, layout: str | None 
         return lines, "trafilatura"
     links = link_texts(tree)
     best, source = lines, "trafilatura"
-    for name, produce in (
-        ("json-ld", lambda: json_ld_body(data)),
-        ("json state", lambda: json_state_body(tree)),
-        ("readability", lambda: readability_lines(html_text)),
+    for name in ("json-ld", "json state", "readability", "trafilatura fallbacks"):
         # trafilatura's own fallbacks reach hidden and whole-page text: only a rescue when
         # every other candidate came back with next to nothing
-        ("trafilatura fallbacks", lambda: engine.main_text(tree, url, fast=False)
-         if sum(len(line.text) for line in best) < RESCUE_BELOW_CHARS else []),
-    ):
+        if name == "trafilatura fallbacks" and sum(len(line.text) for line in best) >= RESCUE_BELOW_CHARS:
+            continue
         try:
-            other = produce()
+            other = _candidate(name, tree, html_text, url, data)
         except Exception as exc:  # noqa: BLE001 - a failed candidate leaves the others
             logger.debug("%s candidate failed for %s: %r", name, url, exc)
             continue
