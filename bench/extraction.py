@@ -14,7 +14,7 @@ those more than 0.10 below counted. Speed: pages per CPU-second on one core, for
 process, alternating rounds, best round kept.
 Sets: ../shared/benchmarks/article-extraction (Zyte, 90 pages) and
 ../shared/benchmarks/readability-pages (130 pages, readerable ones scored for body).
-""" 
+"""
 
 from __future__ import annotations
 
