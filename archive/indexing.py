@@ -111,6 +111,7 @@ def article_metadata(result: Any, text: str, *, topics: list, crawl_id: str | No
 
     `content_hash` is the text's `archive.text.content_hash` if the caller has it."""
     published = getattr(result, "published", None)
+    modified = getattr(result, "modified", None)
     return json_safe(
         {  # keys in sorted order, so that a plain dict needs no JSON round trip
             "authors": list(getattr(result, "authors", None) or []),
@@ -120,6 +121,8 @@ def article_metadata(result: Any, text: str, *, topics: list, crawl_id: str | No
             "description": getattr(result, "description", None),
             "kind": "article",
             "language": getattr(result, "language", None),
+            "modified": modified.isoformat() if modified else None,
+            "paywalled": bool(getattr(result, "paywalled", False)),
             "published": published.isoformat() if published else None,
             "site_name": getattr(result, "site_name", None),
             "tags": list(getattr(result, "tags", None) or []),
@@ -135,11 +138,14 @@ def article_rows(
     """Rows for one article from its metadata JSON and conversion text."""
     digest = fields.get("content_hash") or hash_text(text)
     published = fields.get("published")
+    modified = fields.get("modified")
     article = ArticleRow(
         content_hash=digest,
         title=fields.get("title"),
         authors=list(fields.get("authors") or []),
         published=datetime.fromisoformat(published) if published else None,
+        modified=datetime.fromisoformat(modified) if modified else None,
+        paywalled=bool(fields.get("paywalled")),
         language=fields.get("language"),
         text=text,
         canonical_url=fields.get("canonical_url"),

@@ -95,6 +95,24 @@ def test_nul_and_control_characters_inside_text():
     assert extract(data).is_article
 
 
+@pytest.mark.parametrize("where", ["in a paragraph", "after </html>"])
+def test_one_nul_byte_in_the_sniffed_head_keeps_the_text(where):
+    data = ARTICLE.encode()
+    if where == "after </html>":
+        data = data + b"\x00\n"
+    else:
+        data = data.replace(b"Paragraph 0:", b"Paragraph 0: \x00")
+    assert len(data) < 4096  # inside the bytes sniffed for binary content
+    result = extract(data)
+    assert result.is_article, result.reason
+    assert "Paragraph 0:" in result.text and "\x00" not in result.text
+
+
+def test_many_nul_bytes_are_still_binary():
+    result = extract(b"<html>" + b"\x00ab" * 500)
+    assert not result.is_article and "binary" in result.reason
+
+
 def _twenty_megabytes() -> bytes:
     filler = "<div class='x'><span>menu item</span></div>\n" * 5_000
     script = "<script>var a = '" + "x" * 8_000_000 + "';</script>"

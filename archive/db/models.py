@@ -108,6 +108,8 @@ class Article(Base):
     title: Mapped[str | None] = mapped_column(sa.Text)
     authors: Mapped[list[Any]] = mapped_column(JSONType)
     published: Mapped[datetime | None] = mapped_column(index=True)
+    modified: Mapped[datetime | None] = mapped_column(index=True)
+    paywalled: Mapped[bool] = mapped_column(server_default=sa.false())
     language: Mapped[str | None] = mapped_column(sa.String(35))
     text: Mapped[str] = mapped_column(sa.Text)
     canonical_url: Mapped[str | None] = mapped_column(sa.Text)

@@ -59,6 +59,8 @@ class ArticleRow:
     title: str | None = None
     authors: list[Any] = field(default_factory=list)
     published: datetime | None = None
+    modified: datetime | None = None
+    paywalled: bool = False
     language: str | None = None
     text: str
     canonical_url: str | None = None

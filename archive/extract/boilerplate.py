@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -14,6 +15,7 @@ _PROSE_END = re.compile(r"[.!?…\"”’»)]\s*$")
 _QUOTE_MARKS = re.compile(r"[\"“”«»„]")
 MAX_SEGMENT_CHARS = 1000
 """Longer lines are body text, never furniture: they are neither counted nor stored."""
+MAX_REGIONS_PER_SITE = 1000
 SINGLETON_RUN_PAGES = 20
 """A line seen on just one of at least this many new pages of a site is not saved (it
 is almost always body text; one missing count cannot move a share that must reach 50%),
@@ -60,6 +62,8 @@ class _Site:
     candidates: set[str] = field(default_factory=set)
     furniture: frozenset[str] | None = None
     furniture_pages: int = 0
+    regions: Counter = field(default_factory=Counter)  # body-region signature -> pages
+    region_pages: int = 0
 
 
 class SiteBoilerplate:
@@ -80,6 +84,10 @@ class SiteBoilerplate:
         learner.observe(site, result.segments)
         learner.save(engine)                              # add this run's counts
 
+    The same learner counts where each page's body sat (``observe_layout`` with
+    ``ExtractResult.body_region``); ``layout(site)`` is then the site's template region,
+    a body candidate for ``extract(layout=...)``. Layout counts live in memory only.
+
     Pure Python and picklable; ``load``/``save`` use archive.db.segments.
     """
 
@@ -92,7 +100,9 @@ class SiteBoilerplate:
         prose_min_count: int = 10,
         prose_share: float = 0.8,
         max_segments_per_site: int = 200_000,
+        layout_share: float = 0.6,
     ) -> None:
+        self.layout_share = layout_share
         self.min_pages = min_pages
         self.min_count = min_count
         self.min_share = min_share
@@ -151,6 +161,24 @@ class SiteBoilerplate:
         if seg.prose:
             return seg.count >= max(self.min_count, self.prose_min_count) and share >= self.prose_share
         return seg.count >= self.min_count and share >= self.min_share
+
+    def observe_layout(self, site: str, region: str | None) -> None:
+        """Count the body region (``ExtractResult.body_region``) of one page of ``site``."""
+        state = self._sites.setdefault(site, _Site())
+        state.region_pages += 1
+        if region:
+            state.regions[region] += 1
+            if len(state.regions) > MAX_REGIONS_PER_SITE:
+                state.regions = Counter(dict(state.regions.most_common(MAX_REGIONS_PER_SITE // 2)))
+
+    def layout(self, site: str) -> str | None:
+        """The site's body region once ``min_pages`` pages were seen and one region holds the
+        body on at least ``layout_share`` of them (pass to extract(layout=...))."""
+        state = self._sites.get(site)
+        if state is None or state.region_pages < self.min_pages or not state.regions:
+            return None
+        region, count = state.regions.most_common(1)[0]
+        return region if count >= self.layout_share * state.region_pages else None
 
     # --- judging ------------------------------------------------------------------
 

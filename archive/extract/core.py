@@ -12,9 +12,11 @@ import lxml.html
 from lxml import etree
 
 from archive.extract import decode
+from archive.extract.candidates import better, json_ld_body, json_state_body, link_texts
 from archive.extract.clean import clean_lines
 from archive.extract.engine import Engine, paragraph_text_length, readability_lines
 from archive.extract.furniture import Line, normalise_segment
+from archive.extract.layout import body_region, region_lines
 from archive.extract.meta import detect_language, page_metadata
 from archive.extract.result import ExtractResult
 
@@ -25,11 +27,10 @@ MIN_TEXT_CHARS = 200
 MAX_ELEMENTS = 20_000
 """Parsed pages with more elements than this are cut back to their first MAX_ELEMENTS."""
 SECOND_OPINION_PAGE_SHARE = 0.7
-"""Ask readability when trafilatura's text is below this share of the page's <p> text ..."""
-SECOND_OPINION_GAIN = 1.5
-"""... and take its text when it is this many times longer ..."""
-SECOND_OPINION_CONTAINMENT = 0.8
-"""... and contains this share of trafilatura's text (same region, more of it)."""
+"""Compare other body candidates when trafilatura's fast text is below this share of the
+page's <p> text (or below MIN_TEXT_CHARS); candidates.py decides on the evidence."""
+RESCUE_BELOW_CHARS = MIN_TEXT_CHARS
+"""trafilatura's full cascade is asked only when the best candidate is shorter than this."""
 
 Boilerplate = Container[str] | Callable[[str], bool] | None
 
@@ -55,6 +56,7 @@ def extract(
     boilerplate: Boilerplate = None,
     declared_charset: str | None = None,
     now: datetime | None = None,
+    layout: str | None = None,
 ) -> ExtractResult:
     """Turn one HTML page into clean text and metadata; never raises on bad input.
 
@@ -62,9 +64,11 @@ def extract(
     (``SiteBoilerplate.furniture(site)``) or a predicate on a normalised segment;
     matching lines are dropped. ``declared_charset``: the HTTP header's charset, if any.
     ``now``: the reference time for "not in the future" (default: the clock).
+    ``layout``: the site's learned body region (``SiteBoilerplate.layout(site)``), read
+    as one more body candidate.
     """
     try:
-        return _extract(html, url, boilerplate, declared_charset, now)
+        return _extract(html, url, boilerplate, declared_charset, now, layout)
     except RecursionError:
         return ExtractResult.not_article("markup nested too deeply")
     except MemoryError:
@@ -74,7 +78,7 @@ def extract(
         return ExtractResult.not_article(f"extraction error: {type(exc).__name__}")
 
 
-def _extract(html, url, boilerplate, declared_charset, now) -> ExtractResult:
+def _extract(html, url, boilerplate, declared_charset, now, layout=None) -> ExtractResult:
     now = now or datetime.now(timezone.utc)
     if html is None:
         return ExtractResult.not_article("empty input")
@@ -102,7 +106,7 @@ def _extract(html, url, boilerplate, declared_charset, now) -> ExtractResult:
     truncated = _bound_tree(tree) or truncated
 
     meta = page_metadata(tree, url, now)
-    lines = _main_lines(tree, text, url)
+    lines, source = _main_lines(tree, text, url, meta.structured, layout)
     titles = [t for t in [meta.title, *meta.headings] if t]
     kept, dropped = clean_lines(lines, titles=titles, description=meta.description)
     segments = tuple(line.text for line in kept)
@@ -120,6 +124,8 @@ def _extract(html, url, boilerplate, declared_charset, now) -> ExtractResult:
         title=meta.title,
         authors=meta.authors,
         published=meta.published,
+        modified=meta.modified,
+        paywalled=meta.paywalled,
         language=meta.html_language,
         canonical_url=meta.canonical_url,
         site_name=meta.site_name,
@@ -127,6 +133,8 @@ def _extract(html, url, boilerplate, declared_charset, now) -> ExtractResult:
         tags=meta.tags,
         segments=segments,
         dropped=dict(reasons),
+        body_source=source,
+        body_region=body_region(tree, [line.text for line in kept]),
         encoding=encoding,
         truncated=truncated,
     )
@@ -154,8 +162,20 @@ def _parse(text: str):
     return tree
 
 
+def _candidate(name: str, tree, html_text: str, url: str | None, data) -> list[Line]:
+    if name == "json-ld":
+        return json_ld_body(data)
+    if name == "json state":
+        return json_state_body(tree)
+    if name == "readability":
+        return readability_lines(html_text)
+    return _engine().main_text(tree, url, fast=False)
+
+
 def _bound_tree(tree) -> bool:
     """Cut the tree after MAX_ELEMENTS elements (document order). Returns True if it cut."""
+    if tree.xpath("count(//*)") <= MAX_ELEMENTS:  # counted in libxml2, no Python proxies
+        return False
     count = 0
     cut = None
     for element in tree.iter():
@@ -176,32 +196,33 @@ def _bound_tree(tree) -> bool:
     return True
 
 
-def _main_lines(tree, html_text: str, url: str | None) -> list[Line]:
-    """trafilatura's body; readability's instead when trafilatura plainly found only part of it."""
-    lines = _engine().main_text(tree, url)
+def _main_lines(tree, html_text: str, url: str | None, data, layout: str | None = None) -> tuple[list[Line], str]:
+    """The body lines and which candidate gave them (see candidates.py).
+
+    trafilatura's fast result stands when it covers most of the page's paragraph text;
+    otherwise every other candidate is compared with it on prose and link evidence. The
+    site's learned layout region, when given, is always compared (it is cheap)."""
+    engine = _engine()
+    lines = engine.main_text(tree, url)
+    if layout:
+        region = region_lines(tree, layout)
+        if better(lines, region, link_texts(tree)):
+            return region, "site layout"
     length = sum(len(line.text) for line in lines)
-    if length >= SECOND_OPINION_PAGE_SHARE * paragraph_text_length(tree):
-        return lines
-    try:
-        other = readability_lines(html_text)
-    except Exception as exc:  # noqa: BLE001 - a failed second opinion leaves the first one
-        logger.debug("readability failed for %s: %r", url, exc)
-        return lines
-    other_length = sum(len(line.text) for line in other)
-    if other_length >= SECOND_OPINION_GAIN * length and _containment(lines, other) >= SECOND_OPINION_CONTAINMENT:
-        return other
-    return lines
-
-
-def _containment(inner: list[Line], outer: list[Line]) -> float:
-    """Share of inner's 4-word shingles found in outer."""
-    inner_sh = _shingles(" ".join(line.text for line in inner))
-    if not inner_sh:
-        return 1.0
-    outer_sh = _shingles(" ".join(line.text for line in outer))
-    return sum(min(n, outer_sh.get(k, 0)) for k, n in inner_sh.items()) / sum(inner_sh.values())
-
-
-def _shingles(text: str, n: int = 4) -> Counter:
-    toks = normalise_segment(text).split()
-    return Counter(" ".join(toks[i : i + n]) for i in range(max(1, len(toks) - n + 1)))
+    if length >= SECOND_OPINION_PAGE_SHARE * paragraph_text_length(tree) and length >= MIN_TEXT_CHARS:
+        return lines, "trafilatura"
+    links = link_texts(tree)
+    best, source = lines, "trafilatura"
+    for name in ("json-ld", "json state", "readability", "trafilatura fallbacks"):
+        # trafilatura's own fallbacks reach hidden and whole-page text: only a rescue when
+        # every other candidate came back with next to nothing
+        if name == "trafilatura fallbacks" and sum(len(line.text) for line in best) >= RESCUE_BELOW_CHARS:
+            continue
+        try:
+            other = _candidate(name, tree, html_text, url, data)
+        except Exception as exc:  # noqa: BLE001 - a failed candidate leaves the others
+            logger.debug("%s candidate failed for %s: %r", name, url, exc)
+            continue
+        if better(best, other, links):
+            best, source = other, name
+    return best, source

@@ -72,8 +72,10 @@ def sniff_binary(data: bytes) -> str | None:
             return f"binary content ({name})"
     if not head:
         return None
+    # A stray NUL or control byte (a CMS bug, a byte after </html>) is not binary: the
+    # text around it is kept (clean_text_for_lxml drops it). Binary formats are dense in them.
     controls = len(_CONTROL.findall(head))
-    if b"\x00" in head or controls > max(8, len(head) // 100):
+    if controls > max(8, len(head) // 100):
         return "binary content (control bytes)"
     return None
 

@@ -32,19 +32,22 @@ def _config(max_bytes: int) -> ConfigParser:
 
 
 class Engine:
-    """Fixed trafilatura options (fast cascade, no comments, tables on, no dedup cache)."""
+    """Fixed trafilatura options (no comments, tables on, no dedup cache; fast unless asked)."""
 
     def __init__(self, max_bytes: int) -> None:
         self.config = _config(max_bytes)
 
-    def main_text(self, tree: HtmlElement, url: str | None, focus: str = "balanced") -> list[Line]:
-        """Body lines from trafilatura; the tree is not modified (trafilatura copies it)."""
+    def main_text(self, tree: HtmlElement, url: str | None, focus: str = "balanced", *, fast: bool = True) -> list[Line]:
+        """Body lines from trafilatura; the tree is not modified (trafilatura copies it).
+
+        ``fast=False`` runs trafilatura's own fallbacks (its readability and jusText
+        comparison, baseline rescue): slower, asked only when the fast result looks short."""
         from trafilatura import bare_extraction
 
         doc = bare_extraction(
             tree,
             url=url,
-            fast=True,
+            fast=fast,
             favor_precision=focus == "precision",
             favor_recall=focus == "recall",
             include_comments=False,
@@ -107,9 +110,20 @@ def readability_lines(html: str) -> list[Line]:
     return lines
 
 
+_PROSE_PARAGRAPHS = (
+    "//p[not(ancestor::nav or ancestor::footer or ancestor::aside or ancestor::header or ancestor::form"
+    " or ancestor::a or ancestor::li)]"
+)
+
+
 def paragraph_text_length(tree: HtmlElement) -> int:
-    """Characters of text in all <p> elements of the page: a cheap size of its prose."""
+    """Characters of text in the page's prose paragraphs: a cheap size of its body.
+
+    <p> in navigation, footers, asides, headers, forms, lists and links are left out (teaser
+    lists and menus are not body), and so are paragraphs that are mostly link text."""
     total = 0
-    for p in tree.iter("p"):
-        total += len(" ".join(p.text_content().split()))
+    for p in tree.xpath(_PROSE_PARAGRAPHS):
+        size = len(" ".join(p.text_content().split()))
+        if size and sum(len(a.text_content()) for a in p.iter("a")) <= size / 2:
+            total += size
     return total

@@ -31,6 +31,23 @@ _INSERT_PREFIX = re.compile(
       | click\s+here | tap\s+here | continue\s+reading | story\s+continues(?:\s+below)?
       | advertisement | sponsored(?:\s+content)? | ad | promoted | scroll\s+to\s+continue
       | (?:filed|posted)\s+(?:under|in) | tags? | topics? | categor(?:y|ies) | keywords?
+      # de
+      | (?:lesen|lest|lies)\s+(?:sie\s+)?(?:auch|mehr|weiter) | auch\s+interessant | mehr\s+(?:zum\s+thema|dazu|lesen)
+      | das\s+könnte\s+sie\s+(?:auch\s+)?interessieren | weitere\s+artikel | empfohlene?\s+artikel | anzeige | werbung
+      | schlagwörter | themen
+      # fr
+      | (?:à\s+)?lire\s+(?:aussi|également|la\s+suite) | voir\s+aussi | sur\s+le\s+même\s+sujet | publicité | lire\s+plus
+      | ces\s+articles\s+peuvent\s+vous\s+intéresser | vous\s+aimerez\s+aussi | mots[\s-]clés
+      # es / pt
+      | lee\s+(?:también|más) | leer\s+más | lea\s+también | te\s+puede\s+interesar | le\s+puede\s+interesar | más\s+información
+      | noticias\s+relacionadas | publicidad | etiquetas | temas
+      | leia\s+(?:também|mais) | veja\s+(?:também|mais) | saiba\s+mais | notícias\s+relacionadas | publicidade
+      # it
+      | leggi\s+anche | potrebbe\s+interessarti | ti\s+potrebbe\s+interessare | articoli\s+correlati | pubblicità
+      # nl
+      | lees\s+(?:ook|meer|verder) | meer\s+over | gerelateerde\s+artikelen | advertentie
+      # nordic
+      | les\s+(?:også|mer) | læs\s+(?:også|mere) | läs\s+(?:också|mer|även) | se\s+også | lue\s+(?:myös|lisää) | annonse | annons
     )\s*(?:[:|»›>–—-]|\.\.\.|…|$)""",
     re.IGNORECASE | re.VERBOSE,
 )
@@ -46,6 +63,9 @@ _UI_WORDS = frozenset(
     order reprints reprint permissions license licensing gift text size font increase decrease
     reset listen audio thank thanks you play video watch read min mins minute minutes loading advertisement ad ads
     skip toggle navigation social footer header sidebar widget login log sign up register account
+    teilen drucken kommentare kommentar merken artikel teilen partager imprimer commentaires commentaire
+    compartir imprimir comentarios comentario condividi stampa commenti commento compartilhar partilhar
+    delen printen reacties reactie del dela jaa tulosta kommentarer kommentti kommentit skriv ut
     """.split()
 )
 
@@ -56,6 +76,9 @@ _CREDIT = re.compile(
            (?:\s*(?:credit|courtesy|source))?\s*(?::|by\b|via\b|courtesy\b|©|\||-\s|/)
       | (?:credits?|source|sources|courtesy|via)\s*:
       | (?:photo|image)\s+(?:courtesy|via|credit)\b
+      | (?:foto|fotos|bild|bilder|bildquelle|quelle|fotografía|imagen|immagine|imagem|afbeelding|beeld|kuva|kilde|källa
+         |bron|fuente|fonte|crédits?|crédito|créditos|credito|photographie|illustration)\s*(?::|©|\||/|-\s)
+      | (?:foto|fotos|bild|photo)\s+(?:von|di|de|af|av|van)\b
     )""",
     re.IGNORECASE | re.VERBOSE,
 )
@@ -87,7 +110,13 @@ _CTA_START = re.compile(
         |want\s+(?:more|the\s+latest)\b|like\s+(?:this|what\s+you(?:'|’)re\s+reading)|enjoy(?:ed)?\s+this\s+(?:article|story)
         |thanks?\s+(?:you\s+)?for\s+(?:reading|signing\s+up|subscribing|your\s+interest)|by\s+(?:clicking|signing\s+up|subscribing|submitting)
         |enter\s+your\s+e-?mail|your\s+e-?mail\s+address|an\s+error\s+(?:has\s+)?occurred|this\s+article\s+has\s+been\s+sent
-        |(?:read|see|find|watch|listen\s+to|visit|learn\s+more|get\s+more|follow|check\s+out|catch\s+up\s+on)\b[^.!?]{0,160}?(?:https?://|www\.)\S+\W*$)""",
+        |(?:read|see|find|watch|listen\s+to|visit|learn\s+more|get\s+more|follow|check\s+out|catch\s+up\s+on)\b[^.!?]{0,160}?(?:https?://|www\.)\S+\W*$
+        |(?:jetzt\s+)?(?:newsletter\s+)?abonnieren|abonnieren\s+sie|melden\s+sie\s+sich|registrieren\s+sie\s+sich|jetzt\s+(?:registrieren|anmelden|lesen|testen)
+        |abonnez[\s-]vous|inscrivez[\s-]vous|recevez\s+(?:notre|nos|la)\b|déjà\s+abonné
+        |suscríbete|suscribirse|regístrate|recibe\s+(?:nuestra|nuestro|el|la)\b|ya\s+eres\s+suscriptor
+        |iscriviti|abbonati|ricevi\s+(?:la|le|il)\b|assine|inscreva[\s-]se|receba\s+(?:a|as|o|nossa)\b|já\s+é\s+assinante
+        |abonneer|schrijf\s+je\s+in|meld\s+je\s+aan|ontvang\s+(?:de|onze)\b
+        |abonnér|abonner\s+på|prenumerera|tilaa|meld\s+deg\s+på|tilmeld\s+dig|registrera\s+dig)""",
     re.IGNORECASE | re.VERBOSE,
 )
 _CTA_ANY = re.compile(
@@ -95,7 +124,21 @@ _CTA_ANY = re.compile(
        | \b(?:newsletters?|inbox)\b.{0,80}\b(?:sign\s+up|subscribe|delivered|straight\s+to|every\s+(?:morning|day|week))
        | \b(?:sign\s+up|subscribe)\b.{0,80}\b(?:newsletters?|inbox|updates|alerts)\b
        | \bfollow\s+(?:us|\S+(?:\s+\S+){0,6})\s+on\s+(?:facebook|twitter|instagram|linkedin|youtube|tiktok|threads)\b
-       | \b(?:subscribe|sign\s+up)\s+(?:to|for)\s+\S+(?:\s+\S+){0,4}\s+on\s+(?:youtube|spotify|apple\s+podcasts|itunes)\b""",
+       | \b(?:subscribe|sign\s+up)\s+(?:to|for)\s+\S+(?:\s+\S+){0,4}\s+on\s+(?:youtube|spotify|apple\s+podcasts|itunes)\b
+       | \bnewsletter\b.{0,80}\b(?:abonnieren|anmelden|inscri|abonn|suscrib|iscriv|inscrev|assin|aanmelden|tilmeld|prenumer|tilaa)""",
+    re.IGNORECASE | re.VERBOSE,
+)
+_CONSENT = re.compile(
+    r"""\b(?:extern(?:er|en|e)?\s+inhalt|inhalt\s+von\s+extern|contenu\s+externe|contenido\s+externo|contenuto\s+esterno
+        |conteúdo\s+externo|externe\s+inhoud|eksternt\s+innhold|eksternt\s+indhold|externt\s+innehåll|ulkoinen\s+sisältö
+        |external\s+content|third[\s-]party\s+content|embedded\s+content)\b
+      | \b(?:zustimmung|einwilligung|consentement|consentimiento|consenso|consentimento|toestemming|samtykke|samtycke
+           |suostumus|consent)\b.{0,120}\b(?:cookies?|inhalte?|contenus?|contenidos?|contenuti|conteúdos?|inhoud|innhold
+           |indhold|innehåll|sisältö|content|anzeigen|afficher|mostrar|visualizzare|exibir|tonen|vise|visa|display|show|load)
+      | \b(?:cookies?|javascript)\b.{0,80}\b(?:akzeptieren|aktivieren|accepter|activer|aceptar|activar|accettare|attivare
+           |aceitar|ativar|accepteren|inschakelen|godta|aktivere|acceptera|aktivera|hyväksy|accept|enable)\b
+      | \b(?:akzeptieren|accepter|aceptar|accettare|aceitar|accepteren|godta|acceptere|acceptera|hyväksy|accept)\b
+           .{0,40}\bcookies?\b.{0,60}$""",
     re.IGNORECASE | re.VERBOSE,
 )
 _BYLINE = re.compile(
@@ -124,7 +167,7 @@ _DATE_TOKEN = re.compile(
     re.IGNORECASE,
 )
 _HAS_DATE = re.compile(
-    rf"\b\d{{1,2}}[:.]\d{{2}}\b|\b\d{{4}}-\d{{2}}-\d{{2}}\b|\b\d{{1,2}}[/.]\d{{1,2}}[/.]\d{{2,4}}\b|\b(?:{_MONTHS})\.?\s+\d{{1,2}}\b|\b\d{{1,2}}\.?\s+(?:{_MONTHS})\b"
+    rf"\b\d{{1,2}}:\d{{2}}\b|\b\d{{1,2}}\.\d{{2}}\s*(?:am|pm|a\.m|p\.m|h|uhr)\b|\b\d{{4}}-\d{{2}}-\d{{2}}\b|\b\d{{1,2}}[/.]\d{{1,2}}[/.]\d{{2,4}}\b|\b(?:{_MONTHS})\.?\s+\d{{1,2}}\b|\b\d{{1,2}}\.?\s+(?:{_MONTHS})\b"
     r"|\b(?:\d+|an?)\s+(?:minutes?|hours?|days?|weeks?)\s+ago\b",
     re.IGNORECASE,
 )
@@ -141,6 +184,9 @@ _URL_ONLY = re.compile(r"^\W*(?:https?://|www\.)\S+\W*$", re.IGNORECASE)
 _EMAIL_ONLY = re.compile(r"^\W*[\w.+-]+@[\w-]+\.[\w.-]+\W*$")
 _BRACKET_TAG = re.compile(r"\[(?:[A-Z][A-Z' ]{2,20})\]\s*\W*$")
 _SENTENCE_END = re.compile(r"[.!?…:;\"”’»)]\s*$")
+
+
+DATA_KINDS = frozenset({"code", "cell"})
 
 
 @dataclass(frozen=True)
@@ -168,6 +214,8 @@ def normalise_segment(text: str) -> str:
 
 def furniture_reason(line: Line) -> str | None:
     """Why this single line is page furniture, or None when it may be article text."""
+    if line.kind in DATA_KINDS:
+        return None  # code and table cells are data: a row of dates or numbers is not furniture
     text = line.text.strip()
     toks = words(text)
     n = len(toks)
@@ -177,6 +225,8 @@ def furniture_reason(line: Line) -> str | None:
         return "legal"
     if (n <= 80 and _CTA_START.match(text)) or (n <= 40 and _CTA_ANY.search(text)):
         return "call to action"
+    if n <= 40 and _CONSENT.search(text):
+        return "consent placeholder"
     if n <= 30 and _INSERT_PREFIX.match(text):
         return "insert"
     if n <= 25 and _BRACKET_TAG.search(text) and not _SENTENCE_END.search(_BRACKET_TAG.sub("", text)):

@@ -13,11 +13,17 @@ class ExtractResult:
     ``text`` is None whenever ``is_article`` is False; ``reason`` then says why
     ("empty input", "binary content (PDF document)", "no main text", ...).
     ``published`` is always a tz-aware UTC ``datetime`` (midnight UTC when the page
-    only gives a day), never in the future and never taken from a copyright line.
+    only gives a day), never in the future and never taken from a copyright line;
+    ``modified`` is the article's own last-modified time (same form, never before
+    ``published``); ``paywalled`` is True when the page marks its text as not free
+    (schema.org ``isAccessibleForFree``: the text may be only the free part).
     ``segments`` are the paragraph-level lines of the text *before* the per-site
     boilerplate filter (what a ``SiteBoilerplate`` learner observes; compare them
     with ``normalise_segment``);
-    ``dropped`` counts the lines removed as page furniture, by reason.
+    ``dropped`` counts the lines removed as page furniture, by reason;
+    ``body_source`` names the candidate the body came from ("trafilatura", "readability",
+    "trafilatura fallbacks", "json-ld", "json state", "site layout"); ``body_region`` is the
+    signature of the page element that holds the body (what the per-site layout learner counts).
     """
 
     text: str | None
@@ -29,18 +35,23 @@ class ExtractResult:
     site_name: str | None = None
     description: str | None = None
     tags: list[str] = field(default_factory=list)
+    modified: datetime | None = None
+    paywalled: bool = False
     is_article: bool = False
     reason: str | None = None
     segments: tuple[str, ...] = ()
     dropped: dict[str, int] = field(default_factory=dict)
     encoding: str | None = None
     truncated: bool = False
+    body_source: str | None = None
+    body_region: str | None = None
 
     def as_dict(self) -> dict:
         """JSON-ready fields (``published`` as ISO 8601)."""
         data = asdict(self)
         data["segments"] = list(self.segments)
         data["published"] = self.published.isoformat() if self.published else None
+        data["modified"] = self.modified.isoformat() if self.modified else None
         return data
 
     @classmethod

@@ -83,6 +83,8 @@ class ArticleView:
     first_site: str | None
     first_url: str | None
     text: str
+    modified: datetime | None = None
+    paywalled: bool = False
     topics: list[dict[str, Any]] = field(default_factory=list)
     captures: list[CaptureInfo] = field(default_factory=list)
     history: list[UrlHistory] = field(default_factory=list)
@@ -186,6 +188,8 @@ def article(source: Any, ref: str, *, history: bool = True) -> ArticleView:
             first_site=row["first_site"],
             first_url=row["first_url"],
             text=row["text"],
+            modified=row["modified"],
+            paywalled=bool(row["paywalled"]),
         )
         view.topics = [
             {"query": t.query, "score": t.score, "crawl_id": t.crawl_id}

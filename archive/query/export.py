@@ -32,11 +32,12 @@ FORMATS = ("jsonl", "csv", "parquet")
 FIELDS = (
     "content_hash", "title", "text", "published", "authors", "language", "urls", "sites",
     "topics", "canonical_url", "site_name", "description", "tags", "first_seen", "last_seen",
-    "first_site", "first_url",
+    "first_site", "first_url", "modified", "paywalled",
 )
 _ARTICLE_COLUMNS = (
     "id", "content_hash", "title", "text", "published", "authors", "language", "canonical_url",
     "site_name", "description", "tags", "first_seen", "last_seen", "first_site", "first_url",
+    "modified", "paywalled",
 )
 
 Progress = Callable[[int], Any]
@@ -223,6 +224,8 @@ def parquet_schema():
             ("last_seen", timestamp),
             ("first_site", pa.string()),
             ("first_url", pa.string()),
+            ("modified", timestamp),
+            ("paywalled", pa.bool_()),
         ]
     )
 

@@ -1,0 +1,196 @@
+"""Authors as people: raw credits from the page's own markup, split and cleaned by general rules.
+
+Rules (each has a test on a minimal page in tests/test_extract_metadata.py):
+  - sources, first that names anyone wins: the article's JSON-LD ``author``; <meta> author
+    tags; byline markup (itemprop/rel author); a short element classed "byline"/"author",
+    cut where its date starts; trafilatura's guess last;
+  - split on list separators of many languages (";", "|", "/", "&", "and", "und", "og",
+    "och", "et", "y", "e", "en", "i", "ja", "és", "ve"), and on commas, except a lone
+    "Surname, Given" pair, which is one person;
+  - drop a leading credit word ("By", "Von", "Par", "Por", "Di", "Door", "Av", "Af", "Texto:")
+    and anything before a credit word in the middle ("Capital Von Jemima Kelly");
+  - drop trailing roles ("Jane Doe, Staff Writer") and e-mail addresses or URLs;
+  - keep the text as written: case and initials ("María R. Sahuquillo") untouched;
+  - an organisation (the site's name, a domain, "Staff", "Redaktion", agencies) is dropped
+    when a person is also named, and kept when it is the only credit.
+"""
+
+from __future__ import annotations
+
+import re
+
+from lxml.html import HtmlElement
+
+from archive.extract.structured import Structured, node_types
+
+MAX_AUTHORS = 10
+MAX_BYLINE_BOXES = 5
+_BYLINE_BOX = (
+    "//body//*[self::div or self::p or self::span or self::address or self::section]"
+    "[contains(@class, 'byline') or contains(@class, 'Byline') or contains(@class, 'author')]"
+    "[not(ancestor::*[contains(@class, 'comment')])]"
+)
+_CREDIT_WORDS = r"(?i:by|von|par|por|door|av|af|text|texto|texte|testo|tekst|autor|author|auteur|autore|written\s+by|reporting\s+by)"
+# "di", "da", "de", "ved" are also name particles ("Di Maio", "De Vries"): credit words only in lower case.
+_LEADING_CREDIT = re.compile(rf"^\W*(?:{_CREDIT_WORDS}|di|da|de|ved)\b\s*[:\-–—]?\s*(?=\S)")
+# A credit word in the middle, followed by a capitalised name: "Capital Von Jemima Kelly".
+_INNER_CREDIT = re.compile(r"^(?:\S+\s+){1,3}(?:By|by|Von|Par|Por|Door)\s+(?=[A-ZÀ-ÖØ-Þ])")
+_SEPARATORS = re.compile(
+    r"\s*(?:;|\||/|&|\+|\s(?:and|und|og|och|et|y|e|en|i|ja|és|ve|oraz)\s"
+    r"|\s(?:edited|photos?|illustrations?|additional\s+reporting)\s+by\s)\s*", re.IGNORECASE
+)
+_ROLE = re.compile(
+    r"^(?:(?:senior|chief|deputy|staff|contributing|special|political|foreign|science|business|sports?|"
+    r"economics|health|technology|tech|news|managing|executive|associate|assistant)\s+)*"
+    r"(?:writer|reporter|correspondent|editor|columnist|contributor|journalist|author|critic|photographer|"
+    r"redakteur(?:in)?|korrespondent(?:in)?|journaliste|rédact(?:eur|rice)|periodista|redactor[a]?|corresponsal|"
+    r"giornalista|corrispondente|jornalista|redacteur|verslaggever|journalist|reporter|"
+    r"in\s+\w+|from\s+\w+|en\s+\w+|aus\s+\w+|à\s+\w+)$",
+    re.IGNORECASE,
+)
+_ORGANISATION = re.compile(
+    r"(?:\.(?:com|net|org|co|be|de|fr|nl|es|it|pt|dk|no|se|fi|uk|at|ch|io|news)\b|\b(?:staff|redaktion|rédaction|redacción|"
+    r"redazione|redactie|redação|redaksjonen|redaktionen|toimitus|newsroom|desk|team|agency|agencia|agence|agentur|"
+    r"press|presse|prensa|news|nachrichten|media|médias|wire|reuters|afp|dpa|ap|efe|ansa|lusa|anp|ntb|tt|"
+    r"stt|ritzau|sda|apa|kna|epd|bloomberg|associated|editorial|editors|online|digital|magazine|"
+    r"gazette|times|post|journal|zeitung|tribune|herald|daily|weekly)\b)",
+    re.IGNORECASE,
+)
+_NOT_NAME = re.compile(
+    r"@|://|^\W*$|\d|\b(?:username|user\s+name|follow|log\s*in|sign\s+in|subscribe|updated|published|share|"
+    r"comments?|view\s+all|more\s+from|profile)\b",
+    re.IGNORECASE,
+)
+# "(with Jane Roe and John Poe)": co-authors in parentheses, in several languages.
+_WITH = re.compile(r"\(\s*(?:with|avec|mit|con|com|met|med|amb)\s+([^()]+)\)", re.IGNORECASE)
+_PARENTHESIS_LINK = re.compile(r"\([^()]*(?:://|www\.|@|\.\w{2,4}/)[^()]*\)")
+# Where a byline runs into its date: "Nathan Willis March 25, 2015", "Jane Doe 22 Dec 2016".
+_DATE_TAIL = re.compile(
+    r"\s+(?:(?:on|le|am|el|il|em|op|den)\s+)?(?:\d{1,4}\b|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)"
+    r"[a-z]*\.?\s+\d{1,2}\b).*$",
+    re.IGNORECASE,
+)
+_TRAILING_ROLE = re.compile(
+    r"\s+(?:[A-Z][a-z]+\s+)?(?:Editor|Writer|Reporter|Correspondent|Columnist|Contributor|Redakteur(?:in)?|Journalist)$"
+)
+
+
+def page_authors(tree: HtmlElement, data: Structured, site_name: str | None, fallback: str | None) -> list[str]:
+    """The article's authors, people first (see the module docstring for the rules)."""
+    for source in (lambda: _json_ld_authors(data), lambda: _meta_authors(data), lambda: _markup_authors(tree)):
+        names = clean_authors(source(), site_name)
+        if names:
+            return names
+    for element in tree.xpath(_BYLINE_BOX)[:MAX_BYLINE_BOXES]:
+        text = " ".join(element.text_content().split())
+        names = clean_authors([text], site_name) if 0 < len(text) <= 120 else []
+        if names:
+            return names
+    return clean_authors([fallback] if fallback else [], site_name)
+
+
+def clean_authors(raw: list[str], site_name: str | None = None) -> list[str]:
+    """Split and clean raw credit strings into a list of names (people before organisations)."""
+    names: list[str] = []
+    for value in raw:
+        for name in split_credit(value):
+            if name.casefold() not in {n.casefold() for n in names}:
+                names.append(name)
+    people = [n for n in names if not is_organisation(n, site_name)]
+    result = people or names
+    return result[:MAX_AUTHORS]
+
+
+def split_credit(value: str) -> list[str]:
+    """One raw credit string -> cleaned names."""
+    value = " ".join(str(value).split())
+    if not value or len(value) > 300:
+        return []
+    value = _PARENTHESIS_LINK.sub("", value)
+    value = _WITH.sub(lambda m: "; " + m.group(1), value)
+    value = _DATE_TAIL.sub("", value)
+    parts = []
+    for chunk in _SEPARATORS.split(value):
+        chunk = chunk.strip()
+        if not chunk:
+            continue
+        commas = [c.strip() for c in chunk.split(",") if c.strip()]
+        if (len(commas) == 2 and len(commas[0].split()) == 1 and len(commas[1].split()) <= 3
+                and not _ROLE.match(commas[1]) and not is_organisation(commas[0], None)):
+            parts.append(chunk)  # "Surname, Given": one person, kept as written
+            continue
+        kept = []
+        for c in commas:
+            if kept and _ROLE.match(c):
+                continue  # "Jane Doe, Staff Writer"
+            kept.append(c)
+        parts.extend(kept)
+    names = []
+    for part in parts:
+        part = _INNER_CREDIT.sub("", part)
+        part = _LEADING_CREDIT.sub("", part)
+        part = part.strip(" \t·•|:;,-–—()[]\"'")
+        if len(part.split()) > 2:
+            part = _TRAILING_ROLE.sub("", part)
+        if not part or _NOT_NAME.search(part) or len(part) > 80 or _ROLE.match(part):
+            continue
+        if len(part.split()) > 6:
+            continue  # a sentence, not a name
+        names.append(part)
+    return names
+
+
+def is_organisation(name: str, site_name: str | None) -> bool:
+    folded = name.casefold()
+    if site_name and (folded == site_name.casefold() or folded.replace(" ", "") == site_name.casefold().replace(" ", "")):
+        return True
+    if _ORGANISATION.search(name):
+        return True
+    return name.isupper() and len(name) <= 6  # "AP", "DPA", "NTB"
+
+
+def _person_names(value) -> list[str]:
+    """Names from a JSON-LD author value, Person nodes before Organization nodes."""
+    people, orgs = [], []
+    items = value if isinstance(value, list) else [value]
+    for item in items[:MAX_AUTHORS * 2]:
+        if isinstance(item, str):
+            people.append(item)
+        elif isinstance(item, dict):
+            name = item.get("name")
+            if isinstance(name, list):
+                name = " ".join(str(n) for n in name)
+            if not isinstance(name, str):
+                continue
+            (orgs if node_types(item) & {"organization", "newsmediaorganization", "corporation"} else people).append(name)
+    return people + orgs
+
+
+def _json_ld_authors(data: Structured) -> list[str]:
+    if data.article is None:
+        return []
+    return _person_names(data.article.get("author") or data.article.get("creator"))
+
+
+def _meta_authors(data: Structured) -> list[str]:
+    for key in ("author", "article:author", "dc.creator", "dcterms.creator", "parsely-author", "sailthru.author",
+                "byl", "cxenseparse:author"):
+        values = [v for v in data.meta.get(key, []) if v.strip() and not v.strip().startswith(("http:", "https:"))]
+        if values:
+            return values
+    return []
+
+
+def _markup_authors(tree: HtmlElement) -> list[str]:
+    found = []
+    for element in tree.xpath(
+        "//*[@itemprop='author' or @rel='author' or (@class and (contains(@class, 'byline__name')"
+        " or contains(@class, 'author-name')))]"
+    )[:MAX_AUTHORS]:
+        if element.get("itemprop") == "author":  # a Person with a name inside, or the name itself
+            element = next(iter(element.xpath(".//*[@itemprop='name']")), element)
+        text = element.get("content") or element.text_content()
+        text = " ".join(text.split())
+        if text and len(text) <= 100:
+            found.append(text)
+    return found

@@ -1,0 +1,165 @@
+"""Author, date and paywall rules, each on a minimal page of its own, in several languages."""
+
+import json
+from datetime import datetime, timezone
+
+import pytest
+
+from archive.extract import extract
+
+NOW = datetime(2026, 1, 1, tzinfo=timezone.utc)
+BODY = "".join(
+    f"<p>Sentence {i} of the story: the council met on Tuesday and agreed to keep the library "
+    "open through the winter, after residents asked for longer evening hours.</p>"
+    for i in range(5)
+)
+
+
+def page(head: str = "", body_top: str = "", json_ld: dict | list | None = None, lang: str = "en") -> bytes:
+    script = f'<script type="application/ld+json">{json.dumps(json_ld)}</script>' if json_ld is not None else ""
+    return (
+        f'<html lang="{lang}"><head><title>Library stays open</title>{head}{script}</head><body>'
+        f"<article><h1>Library stays open</h1>{body_top}{BODY}</article></body></html>"
+    ).encode()
+
+
+def authors_of(data: bytes, url: str = "https://news.example.org/a/1") -> list[str]:
+    return extract(data, url, now=NOW).authors
+
+
+# --- authors ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("credit", "expected"),
+    [
+        ("Brazil, Rachel", ["Brazil, Rachel"]),  # "Surname, Given" is one person
+        ("María R. Sahuquillo", ["María R. Sahuquillo"]),  # initials keep their dot
+        ("By Jane Doe", ["Jane Doe"]),
+        ("Von Anna Schmidt", ["Anna Schmidt"]),
+        ("Par Sébastien Farcis", ["Sébastien Farcis"]),
+        ("Por Lucía Gómez", ["Lucía Gómez"]),
+        ("Capital Von Jemima Kelly", ["Jemima Kelly"]),  # a brand before the credit word
+        ("Ola Nordmann og Kari Nordmann", ["Ola Nordmann", "Kari Nordmann"]),
+        ("Anna Schmidt und Peter Müller", ["Anna Schmidt", "Peter Müller"]),
+        ("Jan Jansen en Piet de Vries", ["Jan Jansen", "Piet de Vries"]),
+        ("Jane Doe and John Roe", ["Jane Doe", "John Roe"]),
+        ("Marco Rossi e Giulia Bianchi", ["Marco Rossi", "Giulia Bianchi"]),
+        ("Stella Kim, Jennifer Jett", ["Stella Kim", "Jennifer Jett"]),
+        ("Jane Doe, Staff Writer", ["Jane Doe"]),
+        ("Luigi Di Maio", ["Luigi Di Maio"]),  # a particle is not a credit word
+        ("Jong, Michiel de", ["Jong, Michiel de"]),
+        ("Martin Untersinger (avec Damien Leloup et Morgane Tual)",
+         ["Martin Untersinger", "Damien Leloup", "Morgane Tual"]),
+        ("Bradley M. Kuhn (http://ebb.org/bkuhn/)", ["Bradley M. Kuhn"]),
+        ("Ben Silverman Games Editor", ["Ben Silverman"]),
+        ("Written by Rob Ewaschuk Edited by Betsy Beyer", ["Rob Ewaschuk", "Betsy Beyer"]),
+        ("Username", []),  # a form placeholder is nobody
+    ],
+)
+def test_meta_author_credit_becomes_people(credit, expected):
+    assert authors_of(page(head=f'<meta name="author" content="{credit}">')) == expected
+
+
+def test_site_credit_is_kept_as_written_when_it_is_the_only_one():
+    data = page(head='<meta name="author" content="nieuwsblad.be">', lang="nl")
+    assert authors_of(data) == ["nieuwsblad.be"]
+
+
+def test_organisation_dropped_when_a_person_is_named():
+    json_ld = {"@type": "NewsArticle", "headline": "Library stays open",
+               "author": [{"@type": "Organization", "name": "Example News"},
+                          {"@type": "Person", "name": "Kari Nordmann"}]}
+    assert authors_of(page(json_ld=json_ld, lang="no")) == ["Kari Nordmann"]
+
+
+def test_agency_beside_a_byline_is_dropped():
+    data = page(head='<meta name="author" content="Anna Schmidt; dpa">', lang="de")
+    assert authors_of(data) == ["Anna Schmidt"]
+
+
+def test_json_ld_person_before_meta_tag():
+    json_ld = {"@context": "https://schema.org", "@graph": [
+        {"@type": "WebSite", "name": "Example"},
+        {"@type": "NewsArticle", "headline": "Library stays open", "author": {"@type": "Person", "name": "J. R. Hartley"}},
+    ]}
+    data = page(head='<meta name="author" content="Web Desk">', json_ld=json_ld)
+    assert authors_of(data) == ["J. R. Hartley"]
+
+
+@pytest.mark.parametrize(
+    ("box", "expected"),
+    [
+        ('<div class="byline">By Nathan Willis March 25, 2015</div>', ["Nathan Willis"]),
+        ('<p class="author-line">Von Anna Schmidt, 12. März 2024</p>', ["Anna Schmidt"]),
+        ('<span class="article-byline">Par Jeanne Martin le 3 avril 2024</span>', ["Jeanne Martin"]),
+    ],
+)
+def test_byline_box_cut_where_its_date_starts(box, expected):
+    assert authors_of(page(body_top=box)) == expected
+
+
+def test_byline_markup_when_no_structured_author():
+    data = page(body_top='<p class="byline">Por <span itemprop="author">Lucía Gómez</span></p>', lang="es")
+    assert authors_of(data) == ["Lucía Gómez"]
+
+
+# --- dates -----------------------------------------------------------------------------
+
+
+def test_article_date_not_the_image_date():
+    json_ld = [
+        {"@type": "ImageObject", "url": "https://x.example/i.jpg", "datePublished": "2019-03-01T10:00:00Z"},
+        {"@type": "NewsArticle", "headline": "Library stays open", "datePublished": "2024-05-06T08:30:00+02:00"},
+    ]
+    result = extract(page(json_ld=json_ld), "https://news.example.org/a/1", now=NOW)
+    assert result.published == datetime(2024, 5, 6, 6, 30, tzinfo=timezone.utc)
+
+
+def test_structured_date_before_a_teaser_date():
+    teaser = '<aside><a href="/b"><time datetime="2020-01-02">2 Jan 2020</time> Older story</a></aside>'
+    head = '<meta property="article:published_time" content="2024-11-12T09:00:00Z">'
+    result = extract(page(head=head, body_top=teaser, lang="fr"), "https://news.example.org/a/1", now=NOW)
+    assert result.published == datetime(2024, 11, 12, 9, 0, tzinfo=timezone.utc)
+
+
+def test_live_blog_published_not_modified():
+    json_ld = {"@type": "LiveBlogPosting", "headline": "Library stays open",
+               "datePublished": "2025-02-01T07:00:00Z", "dateModified": "2025-02-03T21:15:00Z"}
+    result = extract(page(json_ld=json_ld, lang="de"), "https://news.example.org/a/1", now=NOW)
+    assert result.published == datetime(2025, 2, 1, 7, 0, tzinfo=timezone.utc)
+    assert result.modified == datetime(2025, 2, 3, 21, 15, tzinfo=timezone.utc)
+
+
+def test_visible_dateline_when_no_meta():
+    top = '<p>Publicado el <time itemprop="datePublished" datetime="2023-07-14">14 de julio de 2023</time></p>'
+    result = extract(page(body_top=top, lang="es"), "https://news.example.org/a/1", now=NOW)
+    assert result.published == datetime(2023, 7, 14, tzinfo=timezone.utc)
+
+
+def test_future_and_before_published_modified_refused():
+    head = ('<meta property="article:published_time" content="2030-01-01T00:00:00Z">'
+            '<meta property="article:published_time" content="2024-03-03">'
+            '<meta property="article:modified_time" content="2024-03-01T00:00:00Z">')
+    result = extract(page(head=head), "https://news.example.org/a/1", now=NOW)
+    assert result.published == datetime(2024, 3, 3, tzinfo=timezone.utc)
+    assert result.modified is None
+
+
+# --- paywall ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("value", "expected"), [(False, True), ("False", True), (True, False), (None, False)])
+def test_paywalled_from_is_accessible_for_free(value, expected):
+    json_ld = {"@type": "NewsArticle", "headline": "Library stays open"}
+    if value is not None:
+        json_ld["isAccessibleForFree"] = value
+    result = extract(page(json_ld=json_ld, lang="it"), "https://news.example.org/a/1", now=NOW)
+    assert result.paywalled is expected
+    assert result.as_dict()["paywalled"] is expected
+
+
+def test_paywalled_from_has_part():
+    json_ld = {"@type": "NewsArticle", "headline": "Library stays open", "isAccessibleForFree": "True",
+               "hasPart": {"@type": "WebPageElement", "isAccessibleForFree": "False", "cssSelector": ".paid"}}
+    assert extract(page(json_ld=json_ld, lang="pt"), now=NOW).paywalled is True
