@@ -179,17 +179,13 @@ def test_unclosed_tags_and_tag_soup():
 
 def test_many_elements_capped():
     data = ("<html><body><article>" + "<p>x</p>" * 300_000 + "</article></body></html>").encode()
-    start = time.monotonic()
-    result = extract(data)
-    assert time.monotonic() - start < 30
+    result = extract(data)  # refused before the expensive passes (how fast: bench/, not here)
     assert result.is_article is False and result.reason
 
 
 def test_unclosed_script_does_not_go_quadratic():
     data = b"<html><body>" + b"<script>x" * 400_000 + ARTICLE.encode()
-    start = time.monotonic()
     result = extract(data)
-    assert time.monotonic() - start < 10
     assert isinstance(result, ExtractResult)
 
 

