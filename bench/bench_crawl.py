@@ -8,6 +8,10 @@ RSS (crawl process + workers, sampled every 0.2 s).
 
     .venv/bin/python bench/bench_crawl.py                # both modes, default scale
     .venv/bin/python bench/bench_crawl.py --filler 100 --modes extract
+    .venv/bin/python bench/bench_crawl.py --modes extract --requisites on,off   # page requisites' cost
+
+Requests and KB per article count everything the crawl downloaded (discovery, articles
+and, with ARCHIVE_REQUISITES on, their stylesheets, images, scripts and fonts).
 """
 
 from __future__ import annotations
@@ -95,8 +99,9 @@ def start_web(args, workdir: Path) -> tuple[subprocess.Popen, Path]:
     raise SystemExit("demo web did not start")
 
 
-def crawl(args, sites: Path, workdir: Path, extract: bool) -> dict:
-    archive_dir = workdir / ("archive-extract" if extract else "archive-raw")
+def crawl(args, sites: Path, workdir: Path, extract: bool, requisites: bool = True) -> dict:
+    label = f"{'extract' if extract else 'raw'}-{'req' if requisites else 'noreq'}"
+    archive_dir = workdir / f"archive-{label}"
     env = dict(os.environ, SCRAPY_SETTINGS_MODULE="settings.test", PYTHONPATH=str(ROOT))
     env.pop("ARCHIVE_DATABASE_URL", None)
     settings = {
@@ -104,12 +109,12 @@ def crawl(args, sites: Path, workdir: Path, extract: bool) -> dict:
         "AUTOTHROTTLE_ENABLED": False, "CONCURRENT_REQUESTS": args.concurrency,
         "CONCURRENT_REQUESTS_PER_DOMAIN": max(1, args.concurrency // 4), "LOG_LEVEL": "INFO",
         "TOPIC_DEPTH_LIMIT": args.depth, "LOGSTATS_INTERVAL": 10, "CLOSESPIDER_TIMEOUT": args.timeout,
-        "MEMUSAGE_ENABLED": False,
+        "MEMUSAGE_ENABLED": False, "ARCHIVE_REQUISITES": requisites,
     }
     command = [sys.executable, "-m", "scrapy", "crawl", "topic", "-a", f"topic={TOPIC}", "-a", f"sites={sites}"]
     for name, value in settings.items():
         command += ["-s", f"{name}={value}"]
-    log = workdir / f"crawl-{'extract' if extract else 'raw'}.log"
+    log = workdir / f"crawl-{label}.log"
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.monotonic()
     with open(log, "w") as out:
@@ -128,8 +133,13 @@ def crawl(args, sites: Path, workdir: Path, extract: bool) -> dict:
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     return {
         "mode": "end to end (extract+topic+index)" if extract else "fetch + raw WARC only",
+        "requisites": "on" if requisites else "off",
         "exit": proc.returncode, "articles": articles,
         "pages": int(stats.get("response_received_count") or 0),
+        "requests_per_article": round(int(stats.get("downloader/request_count") or 0) / articles, 2)
+        if articles else 0.0,
+        "kb_per_article": round(int(stats.get("downloader/response_bytes") or 0) / 1024 / articles, 1)
+        if articles else 0.0,
         "crawl_s": round(elapsed, 1), "wall_s": round(wall, 1),
         "articles_per_s": round(articles / elapsed, 1) if elapsed else 0.0,
         "articles_per_s_wall": round(articles / wall, 1) if wall else 0.0,
@@ -164,6 +174,7 @@ def main() -> None:
     parser.add_argument("--depth", type=int, default=3)
     parser.add_argument("--timeout", type=int, default=600)
     parser.add_argument("--modes", default="extract,raw", help="comma list of: extract, raw")
+    parser.add_argument("--requisites", default="on", help="comma list of: on, off (ARCHIVE_REQUISITES)")
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-crawl-") as tmp:
@@ -172,9 +183,11 @@ def main() -> None:
         results = []
         try:
             for mode in args.modes.split(","):
-                results.append(crawl(args, sites, workdir, extract=(mode.strip() == "extract")))
-                if results[-1]["exit"] != 0:
-                    print(Path(results[-1]["log"]).read_text()[-3000:], file=sys.stderr)
+                for flag in args.requisites.split(","):
+                    results.append(crawl(args, sites, workdir, extract=(mode.strip() == "extract"),
+                                         requisites=(flag.strip() == "on")))
+                    if results[-1]["exit"] != 0:
+                        print(Path(results[-1]["log"]).read_text()[-3000:], file=sys.stderr)
         finally:
             os.killpg(web.pid, signal.SIGTERM)
             web.wait(timeout=30)
@@ -183,7 +196,7 @@ def main() -> None:
         return
     print(f"\n{args.outlets} outlets x {args.filler} articles (~{args.article_kb:g} KB), "
           f"{os.cpu_count()} CPUs, EXTRACT_WORKERS={args.workers}")
-    columns = ["mode", "articles", "pages", "crawl_s", "articles_per_s", "articles_per_s_wall", "cpu_s",
+    columns = ["mode", "requisites", "articles", "pages", "requests_per_article", "kb_per_article", "crawl_s", "articles_per_s", "articles_per_s_wall", "cpu_s",
                "cpu_util_cores", "peak_rss_mb", "peak_rss_main_mb"]
     widths = [max(len(c), *(len(str(r[c])) for r in results)) for c in columns]
     print("  ".join(c.ljust(w) for c, w in zip(columns, widths)))
