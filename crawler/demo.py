@@ -23,19 +23,36 @@ class DemoServer:
 
     The demo web serves several outlets built from the seed stories plus off-topic
     filler, each on its own loopback address; `start()` returns the sites file it wrote.
+    It listens on `port` (TOPIC_DEMO_PORT), the same from one run to the next so that a
+    second crawl of the demo is incremental; when that port is taken, it falls back to a
+    port the system picks and says that this run's URLs are new ones.
     """
 
-    def __init__(self, *, timeout: float = 60.0, articles: int = 0, extra_args: list[str] | None = None):
+    def __init__(self, *, timeout: float = 60.0, articles: int = 0, port: int = 0,
+                 extra_args: list[str] | None = None):
         self.timeout = timeout
         self.articles = articles
+        self.port = port
         self.extra_args = list(extra_args or [])
         self.process: subprocess.Popen | None = None
         self._dir: tempfile.TemporaryDirectory | None = None
 
     def start(self) -> str:
+        try:
+            return self._start(self.port)
+        except UsageError:
+            if not self.port:
+                raise
+        logger.warning("Demo web: port %d is taken, serving on a port the system picks; this "
+                       "run's URLs differ from earlier runs', so it will not be incremental "
+                       "(choose another with -s TOPIC_DEMO_PORT=...)", self.port)
+        return self._start(0)
+
+    def _start(self, port: int) -> str:
         self._dir = tempfile.TemporaryDirectory(prefix="news-archive-demo-")
         sites_file = Path(self._dir.name) / "sites.yaml"
-        command = [sys.executable, "-m", "crawler.demoweb", "--sites-out", str(sites_file)]
+        command = [sys.executable, "-m", "crawler.demoweb", "--sites-out", str(sites_file),
+                   "--port", str(port)]
         if self.articles:
             command += ["--filler", str(self.articles)]
         command += self.extra_args

@@ -65,6 +65,9 @@ TOPIC_MAX_LINKS_PER_PAGE = 200
 TOPIC_MAX_LISTING_PAGES = 50  # pages of one paginated listing (?page=N) followed at the same depth
 TOPIC_DEMO_TIMEOUT = 60  # seconds to wait for the built-in demo web (-a sites=demo)
 TOPIC_DEMO_FILLER = 0  # off-topic filler articles per demo outlet (0: the demo web's default)
+# The demo web's port on each of its loopback addresses (127.0.0.2-7): fixed, so that a second
+# crawl of the demo finds the same URLs and is incremental (0: a free port every run).
+TOPIC_DEMO_PORT = 8730
 
 # --- politeness --------------------------------------------------------------------------
 USER_AGENT = user_agent(ARCHIVE_CONTACT)  # `scrapy crawl -s ARCHIVE_CONTACT=...` alone rebuilds it

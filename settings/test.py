@@ -20,5 +20,6 @@ AUTOTHROTTLE_TARGET_CONCURRENCY = 16.0
 EXTRACT_WORKERS = 2
 ARCHIVE_RECHECK_DAYS = 36500.0  # the seed stories are from 2025: always re-check in tests
 ARCHIVE_REQUISITE_MAX_SIZE = 1024 * 1024  # the demo web's huge requisite is 3 MiB
+TOPIC_DEMO_PORT = 0  # parallel test crawls of the demo must not share a port
 CLOSESPIDER_TIMEOUT = 600  # a bound on any test crawl
 LOGSTATS_INTERVAL = 5.0

@@ -49,7 +49,8 @@ class Command(ScrapyCrawlCommand):
 
                 settings = self.settings
                 demo = DemoServer(timeout=settings.getfloat("TOPIC_DEMO_TIMEOUT", 60),
-                                  articles=settings.getint("TOPIC_DEMO_FILLER", 0))
+                                  articles=settings.getint("TOPIC_DEMO_FILLER", 0),
+                                  port=settings.getint("TOPIC_DEMO_PORT", 0))
                 opts.spargs["sites"] = demo.start()
                 stack.callback(demo.stop)
             arguments = opts.spargs["arguments"] = check(**opts.spargs)

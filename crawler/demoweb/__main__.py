@@ -34,7 +34,12 @@ def main(argv: list[str] | None = None) -> int:
     done = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: done.set())
     signal.signal(signal.SIGINT, lambda *_: done.set())
-    web.start()
+    try:
+        web.start()
+    except OSError as exc:  # the port is taken: one line, not a traceback
+        print(f"demo web: cannot listen on {args.first_ip} port {args.port}: {exc.strerror}",
+              file=sys.stderr, flush=True)
+        return 3
     try:
         path = web.write_sites_yaml(args.sites_out)
         if args.expected_out:
