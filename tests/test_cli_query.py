@@ -124,7 +124,7 @@ def test_coverage_table_json_and_plot(run, built, tmp_path):
     picture = tmp_path / "coverage.png"
     ok(run("coverage", "--topic", TOPIC, "--by", "week", "--plot", str(picture)))
     assert picture.read_bytes()[:4] == b"\x89PNG"
-    result = run("coverage", "--topic", "no such topic", "--plot", str(tmp_path / "none.png"))
+    result = run("coverage", "--query", "zzyzx", "--plot", str(tmp_path / "none.png"))
     assert result.exit_code == 1 and "nothing to plot" in result.output
 
 
@@ -139,6 +139,21 @@ def test_coverage_plot_to_a_bad_path_is_a_one_line_error(run, built, tmp_path):
     assert result.exit_code == 1, result.output
     assert result.output.startswith(f"Error: cannot write the plot to {blocker / 'coverage.png'}")
     assert "Traceback" not in result.output and isinstance(result.exception, SystemExit)
+
+
+@pytest.mark.parametrize("command", [("search", "framework"), ("coverage",)])
+def test_topic_by_canonical_form_and_known_topics_listed(run, command):
+    # The stored topic is "India US defence framework": case, AND and word order do not matter.
+    same = json.loads(ok(run(*command, "--topic", TOPIC, "--json")))
+    assert same
+    assert json.loads(ok(run(*command, "--topic", "framework AND defence AND india AND US",
+                             "--json"))) == same
+    result = run(*command, "--topic", "India defence", "--json")
+    assert result.exit_code == 1
+    assert result.output.splitlines()[:2] == [
+        "Error: no topic 'India defence' in this archive; known topics:",
+        f"  {TOPIC}  (6 articles)",
+    ]
 
 
 def test_overviews(run, built):

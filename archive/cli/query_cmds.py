@@ -80,7 +80,9 @@ def filter_options(func: Callable) -> Callable:
                          help="Published (else first seen) on or after DATE (YYYY-MM-DD)."),
             click.option("--until", metavar="DATE",
                          help="Published (else first seen) on or before DATE (YYYY-MM-DD)."),
-            click.option("--topic", metavar="QUERY", help="Only articles that matched this topic."),
+            click.option("--topic", metavar="QUERY",
+                         help="Only articles that matched this crawled topic (in any equivalent "
+                              "form: case, AND, operand order; an unknown one lists the topics)."),
             click.option("--lang", metavar="CODE", help="Only articles in this language (en, de, ...)."),
         ]
     ):

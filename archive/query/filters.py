@@ -1,4 +1,12 @@
-"""Filters shared by search, export and coverage: site, date range, topic, language."""
+"""Filters shared by search, export and coverage: site, date range, topic, language.
+
+A topic filter names a topic the crawls archived. It matches a stored topic by
+canonical form (:func:`topic_key`): case, spacing, an implicit or explicit
+``AND``, redundant parentheses and the order of ``AND``/``OR`` operands do not
+matter, so ``--topic "india AND (defense OR defence)"`` finds the articles of a
+crawl run with ``-a topic='(defence OR defense) India'``. A topic that matches
+none raises :class:`UnknownTopicError`, which lists the topics there are.
+"""
 
 from __future__ import annotations
 
@@ -11,10 +19,82 @@ import sqlalchemy as sa
 
 from archive.db.models import articles, captures, topic_matches, topics
 from archive.errors import ArchiveError
+from archive.topic import And, Atom, Node, Not, Or, TopicQueryError, parse_topic
+
+#: How many known topics an UnknownTopicError names (the most used first).
+KNOWN_TOPICS_SHOWN = 20
 
 
 class FilterError(ArchiveError):
     """A filter value cannot be understood (for example a malformed date)."""
+
+
+class UnknownTopicError(FilterError):
+    """No archived topic has the canonical form of the one asked for; ``known`` lists them."""
+
+    def __init__(self, topic: str, known: list[tuple[str, int]], reason: str = "") -> None:
+        self.topic = topic
+        self.known = known  # (stored query, articles matched), most articles first
+        if not known:
+            message = f"no topic {topic!r}: this archive has no topics yet (crawl with -a topic=...)"
+        else:
+            shown = known[:KNOWN_TOPICS_SHOWN]
+            lines = [f"  {query}  ({n} article{'s' if n != 1 else ''})" for query, n in shown]
+            if len(known) > len(shown):
+                lines.append(f"  ... and {len(known) - len(shown)} more")
+            message = (f"no topic {topic!r} in this archive{reason}; known topics:\n"
+                       + "\n".join(lines))
+        super().__init__(message)
+
+
+def topic_key(query: str) -> str:
+    """The canonical form under which two topic queries are the same topic.
+
+    The parsed query (terms casefolded, ``AND`` made explicit) written with the
+    operands of every ``AND`` and ``OR`` sorted; a query that does not parse is
+    compared by its casefolded words. Raises nothing.
+    """
+    try:
+        root = parse_topic(query).root
+    except TopicQueryError:
+        return " ".join(query.casefold().split())
+    return _sorted_form(root)
+
+
+def _sorted_form(node: Node) -> str:
+    if isinstance(node, Atom):
+        return str(node)
+    if isinstance(node, Not):
+        return f"NOT ({_sorted_form(node.child)})"
+    operator = " AND " if isinstance(node, And) else " OR "
+    assert isinstance(node, (And, Or))
+    return "(" + operator.join(sorted(_sorted_form(child) for child in node.children)) + ")"
+
+
+def topic_ids(conn: sa.Connection, topic: str) -> list[int]:
+    """The ids of the stored topics with the canonical form of ``topic``.
+
+    Raises UnknownTopicError (listing the known topics with their article counts)
+    when there is none. Topics are few (one per crawl query): all are read.
+    """
+    wanted = topic_key(topic)
+    stored = conn.execute(sa.select(topics.c.id, topics.c.query)).all()
+    ids = [row.id for row in stored if topic_key(row.query) == wanted]
+    if ids:
+        return ids
+    counts = (
+        sa.select(topics.c.query, sa.func.count(topic_matches.c.id).label("articles"))
+        .select_from(topics.outerjoin(topic_matches, topic_matches.c.topic_id == topics.c.id))
+        .group_by(topics.c.query)
+        .order_by(sa.desc("articles"), topics.c.query)
+    )
+    known = [(row.query, int(row.articles)) for row in conn.execute(counts)]
+    reason = ""
+    try:
+        parse_topic(topic)
+    except TopicQueryError as exc:
+        reason = f" (and it is not a valid topic query: {exc.message})"
+    raise UnknownTopicError(topic, known, reason)
 
 
 def parse_when(value: str | date | datetime | None, *, end: bool = False) -> datetime | None:
@@ -58,7 +138,8 @@ class Filters:
 
     sites: site names (as in the sites file), any of them, case-insensitive;
     since/until: inclusive dates (on the published date, else first seen);
-    topic: a topic query the article matched; language: ``en`` also takes ``en-GB``.
+    topic: a topic query the article matched, compared by canonical form (``topic_key``);
+    language: ``en`` also takes ``en-GB``.
     """
 
     sites: tuple[str, ...] = ()
@@ -91,8 +172,12 @@ class Filters:
             language=(lang or "").strip().lower() or None,
         )
 
-    def conditions(self) -> list[sa.ColumnElement[bool]]:
-        """WHERE conditions on the ``articles`` table."""
+    def conditions(self, conn: sa.Connection) -> list[sa.ColumnElement[bool]]:
+        """WHERE conditions on the ``articles`` table.
+
+        ``conn`` resolves a topic filter to the stored topics of its canonical form;
+        raises UnknownTopicError when none has it.
+        """
         where: list[sa.ColumnElement[bool]] = []
         if self.sites:
             names = [s.lower() for s in self.sites]
@@ -110,8 +195,7 @@ class Filters:
             where.append(
                 sa.exists()
                 .where(topic_matches.c.content_hash == articles.c.content_hash)
-                .where(topic_matches.c.topic_id == topics.c.id)
-                .where(sa.func.lower(topics.c.query) == self.topic.lower())
+                .where(topic_matches.c.topic_id.in_(topic_ids(conn, self.topic)))
             )
         if self.language:
             lang = sa.func.lower(articles.c.language)

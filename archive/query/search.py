@@ -94,7 +94,7 @@ def matching_conditions(
     conn: sa.Connection, query: str | ParsedQuery | None, filters: Filters
 ) -> list[sa.ColumnElement[bool]]:
     """WHERE conditions on ``articles`` for an optional query plus filters (export, count)."""
-    where = filters.conditions()
+    where = filters.conditions(conn)
     if query is None or (isinstance(query, str) and not query.strip()):
         return where
     parsed = query if isinstance(query, ParsedQuery) else parse_query(query)
@@ -129,7 +129,7 @@ def _search_sqlite(conn, parsed, filters, limit, offset, highlight) -> list[Sear
     # Step 1: the page of ids, ranked (bm25 is lower for better matches). Without filters
     # the FTS index alone answers: joining `articles` would read every matching row's
     # page (the text lives there) just to rank them.
-    conditions = filters.conditions()
+    conditions = filters.conditions(conn)
     source = fts_table
     if conditions:
         source = fts_table.join(articles, articles.c.id == fts_table.c.rowid)
@@ -179,7 +179,7 @@ def _search_postgresql(conn, parsed, filters, limit, offset, highlight) -> list[
     # and the scores are averaged: more of the query in the title and lead ranks higher.
     rank = sa.func.ts_rank(rank_vector, in_lead_query, 1)
     recency = sa.func.coalesce(articles.c.published, articles.c.first_seen)
-    matching = [search_vector.op("@@")(tsquery), *filters.conditions()]
+    matching = [search_vector.op("@@")(tsquery), *filters.conditions(conn)]
     in_lead = rank_vector.op("@@", is_comparison=True)(in_lead_query)
     wanted = offset + limit
     tier1 = (
