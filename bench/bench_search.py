@@ -296,6 +296,7 @@ def load_postgresql(corpus: Corpus, count: int, url: str, progress, workers: int
     with _pg(url) as conn:
         conn.execute("DROP INDEX IF EXISTS ix_articles_search_vector")
         conn.execute("DROP INDEX IF EXISTS ix_articles_rank_vector")
+        conn.execute("DROP INDEX IF EXISTS ix_articles_title_vector")
         conn.execute(
             "INSERT INTO crawls (crawl_id, spider, topic, sites, settings_digest, started_at) "
             "VALUES ('bench', 'bench', 'bench', '[]', '', now())"
@@ -326,6 +327,8 @@ def load_postgresql(corpus: Corpus, count: int, url: str, progress, workers: int
         conn.execute("SET maintenance_work_mem = '2GB'")
         conn.execute("CREATE INDEX ix_articles_search_vector ON articles USING gin (search_vector)")
         conn.execute("CREATE INDEX ix_articles_rank_vector ON articles USING gin (rank_vector)")
+        conn.execute("CREATE INDEX ix_articles_title_vector ON articles USING gin "
+                     "((to_tsvector('english'::regconfig, coalesce(title, ''))))")
         conn.execute("SELECT setval(pg_get_serial_sequence('articles', 'id'), %s)", (count + 1,))
         conn.execute("VACUUM ANALYZE articles")
         conn.execute("VACUUM ANALYZE captures")

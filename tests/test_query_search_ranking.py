@@ -1,13 +1,17 @@
-"""Search ranking: title first, then the lead; on PostgreSQL ties go to the newer article."""
+"""Search ranking: matches in the title first, then by bm25 (SQLite) or ts_rank over title and lead
+(PostgreSQL), ties to the newer article; scores shown to people in plain decimals."""
 
 from datetime import datetime, timedelta, timezone
 
 import pytest
 import sqlalchemy as sa
 
+from click.testing import CliRunner
+
+from archive.cli import main
 from archive.db.rows import ArticleRow
 from archive.db.writer import IndexWriter as Index
-from archive.query.search import search
+from archive.query.search import format_score, search
 
 T0 = datetime(2024, 5, 1, tzinfo=timezone.utc)
 FILLER = "Council members discussed the budget for the coming year at length. " * 12  # ~800 chars
@@ -41,8 +45,6 @@ def test_title_beats_lead_beats_a_mention_deep_in_the_text(engine):
 
 @pytest.mark.parametrize("query", ["flood", "flood budget", '"flood was mentioned"'])
 def test_equal_ranks_put_the_newer_article_first(engine, query):
-    if engine.dialect.name != "postgresql":
-        pytest.skip("bm25 on SQLite rarely ties; the recency tie-break is PostgreSQL's")
     for n, key in enumerate("abcde"):
         # Identical texts with the words past the lead: equal ranks, different dates.
         add(engine, key, "Budget talks", FILLER + "A flood was mentioned in passing " + key,
@@ -76,11 +78,7 @@ def test_one_query_word_in_the_title_or_lead_is_enough_to_rank_first(engine):
     add(engine, "o", "Glacier melts early", FILLER + "Tourism suffered.", published=T0)
     add(engine, "n", "Budget talks", FILLER + "Glacier tourism suffered.",
         published=T0 + timedelta(days=30))
-    hits = found(engine, "glacier tourism")
-    if engine.dialect.name == "postgresql":
-        assert hits == ["o", "n"]
-    else:
-        assert sorted(hits) == ["n", "o"]
+    assert found(engine, "glacier tourism") == ["o", "n"]
 
 
 def test_paging_crosses_from_the_ranked_tier_to_the_newest_first_tier(engine):
@@ -102,3 +100,32 @@ def test_paging_crosses_from_the_ranked_tier_to_the_newest_first_tier(engine):
         pages = [found(engine, "drought", limit=size, offset=start) for start in range(0, 6, size)]
         assert [key for page in pages for key in page] == everything, size
     assert found(engine, "drought", limit=5, offset=6) == []
+
+
+def test_a_word_in_most_articles_still_orders_by_title_weight_frequency_then_date(engine):
+    # "Hegseth" is in every article: SQLite's bm25 floors its idf at 1e-6, so the scores are
+    # tiny, but the title still outweighs the text, more mentions outweigh fewer, and equal
+    # scores go to the newer article.
+    add(engine, "t", "Hegseth visits Delhi", "Talks on defence. " + FILLER)
+    add(engine, "m", "Budget talks", "Hegseth spoke. Hegseth left. Hegseth returned. " + FILLER)
+    add(engine, "o", "Budget talks", "Hegseth spoke once. " + FILLER, published=T0)
+    add(engine, "n", "Budget talks", "Hegseth spoke once. " + FILLER, published=T0 + timedelta(1))
+    hits = search(engine, "hegseth")
+    assert [hit.content_hash[0] for hit in hits] == ["t", "m", "n", "o"]
+    scores = [hit.score for hit in hits]
+    assert scores[0] > scores[1] > scores[2] == scores[3] > 0
+
+    result = CliRunner().invoke(main, ["--db", engine.url.render_as_string(hide_password=False),
+                                       "search", "hegseth"])
+    assert result.exit_code == 0, result.output
+    shown = [line.split("score ")[1] for line in result.output.splitlines() if "score " in line]
+    assert shown == [format_score(score) for score in scores]
+    assert len(set(shown)) == 3 and not any("e-" in score for score in shown)
+
+
+@pytest.mark.parametrize(("score", "shown"), [
+    (0.0, "0"), (1.9406575781876504e-06, "0.00000194"), (0.0608, "0.0608"), (5.3129, "5.31"),
+    (123.456, "123"),
+])
+def test_scores_are_shown_with_three_significant_digits_in_plain_decimals(score, shown):
+    assert format_score(score) == shown

@@ -116,6 +116,7 @@ def search(archive_ctx, query, filters, limit, offset, output_format):
       archive search '"defence framework" Hegseth' --since 2025-10-01
       archive search 'India OR Pakistan -cricket' --site "The Hindu" --json
     """
+    from archive.query.search import format_score
     from archive.query.search import search as run_search
 
     with opened(archive_ctx) as arch:
@@ -131,7 +132,7 @@ def search(archive_ctx, query, filters, limit, offset, output_format):
         sites = ", ".join(hit.sites) or hit.first_site or ""
         title = highlighted(hit.title_highlighted or hit.title or "(untitled)")
         click.echo(f"{number:>3}. {title}")
-        click.echo(f"     {when:%Y-%m-%d}  {sites}  {hit.content_hash[:12]}  score {hit.score:.3g}")
+        click.echo(f"     {when:%Y-%m-%d}  {sites}  {hit.content_hash[:12]}  score {format_score(hit.score)}")
         if hit.first_url:
             click.echo(f"     {hit.first_url}")
         if hit.snippet:

@@ -237,6 +237,15 @@ search_vector = sa.literal_column("articles.search_vector", TSVECTOR)
 #: ``ts_rank(rank_vector, q)``, without reading the TOASTed search_vector of any match.
 rank_vector = sa.literal_column("articles.rank_vector", TSVECTOR)
 
+#: PostgreSQL: the title's tsvector, as the expression that the GIN index
+#: ``ix_articles_title_vector`` (migration 0007) is built on: search's first tier, the matches
+#: whose title holds a query word, is found through it.
+title_vector = sa.func.to_tsvector(
+    sa.literal_column("'english'::regconfig"),
+    sa.func.coalesce(sa.literal_column("articles.title"), sa.literal_column("''")),
+    type_=TSVECTOR,
+)
+
 crawls = cast(sa.Table, Crawl.__table__)
 captures = cast(sa.Table, Capture.__table__)
 derived_records = cast(sa.Table, DerivedRecord.__table__)

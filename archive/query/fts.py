@@ -81,6 +81,15 @@ class ParsedQuery:
                 expression += " NOT " + term.fts5()
         return expression
 
+    def title_fts5(self) -> str:
+        """FTS5: the title holds one of the query's words or phrases (``{title} : (...)``)."""
+        return "{title} : (" + " OR ".join(term.fts5() for term in self.terms) + ")"
+
+    @property
+    def implied_by_any_term(self) -> bool:
+        """Whether any one term present is enough to match (one OR-clause, nothing excluded)."""
+        return len(self.clauses) == 1 and not self.excluded
+
     def tsquery(self) -> sa.ColumnElement:
         """The PostgreSQL tsquery expression, every term a bound parameter."""
         one = _term_tsquery

@@ -11,13 +11,16 @@ page.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
 
-from archive.db.models import articles, captures, fts_table, rank_vector, search_vector
+from archive.db.models import (
+    articles, captures, fts_table, rank_vector, search_vector, title_vector,
+)
 from archive.query.filters import Filters
 from archive.query.fts import ParsedQuery, QuerySyntaxError, parse_query, pg_ts_config
 from archive.query.source import connection
@@ -29,11 +32,24 @@ SNIPPET_WORDS = 32
 #: bm25 column weights on SQLite (title, text); PostgreSQL weighs title A, text B.
 TITLE_WEIGHT, TEXT_WEIGHT = 10.0, 1.0
 MAX_LIMIT = 10_000
+#: Significant digits kept in SearchHit.score. (Rounding to decimal places made every
+#: score of a common word 2e-06 on SQLite, whose bm25 floors the idf of a word found in
+#: more than half of the articles at 1e-6: the scores differ in their later digits.)
+SCORE_DIGITS = 4
+
+
+def format_score(score: float) -> str:
+    """A score for people: three significant digits, never in scientific notation."""
+    if score == 0:
+        return "0"
+    places = max(0, 2 - math.floor(math.log10(abs(score))))
+    return f"{score:.{places}f}"
 
 
 @dataclass
 class SearchHit:
-    """One matching article. ``score`` is higher for better matches (engine-specific scale)."""
+    """One matching article. ``score`` is higher for better matches (engine-specific scale:
+    bm25 on SQLite, ts_rank on PostgreSQL; 0 for matches ranked by date only)."""
 
     content_hash: str
     title: str | None
@@ -123,30 +139,42 @@ _HIT_COLUMNS = (
 
 
 def _search_sqlite(conn, parsed, filters, limit, offset, highlight) -> list[SearchHit]:
+    """Matches by FTS5; ranked in two tiers by bm25 with column weights, newer first on ties.
+
+    Tier 1: matches whose title holds one of the query's words or phrases (FTS5's
+    ``{title} :`` column filter, added to the match expression, so that its bm25 also
+    counts those title words with the title's own, high, idf). Tier 2: the other matches.
+    Each tier is ordered by bm25 (title weighted TITLE_WEIGHT, text TEXT_WEIGHT), then by
+    recency (published, else first seen), then by id. bm25 is computed only for the rows
+    of one tier, and tier 2 is read only when tier 1 does not fill the page: a common
+    word's title matches are a few thousand, its text matches hundreds of thousands.
+    """
     fts = sa.literal_column("articles_fts")
-    match = fts.op("MATCH")(sa.bindparam("fts_query", parsed.fts5()))
     rank = sa.func.bm25(fts, TITLE_WEIGHT, TEXT_WEIGHT)
-    # Step 1: the page of ids, ranked (bm25 is lower for better matches). Without filters
-    # the FTS index alone answers: joining `articles` would read every matching row's
-    # page (the text lives there) just to rank them.
+    recency = sa.func.coalesce(articles.c.published, articles.c.first_seen)
     conditions = filters.conditions(conn)
-    source = fts_table
-    if conditions:
-        source = fts_table.join(articles, articles.c.id == fts_table.c.rowid)
-    page = (
-        sa.select(fts_table.c.rowid.label("id"), rank.label("rank"))
-        .select_from(source)
-        .where(match, *conditions)
-        .order_by(rank, fts_table.c.rowid)
-        .limit(limit)
-        .offset(offset)
-    )
-    ranked = conn.execute(page).all()
-    if not ranked:
+    expression = parsed.fts5()
+    in_title = parsed.title_fts5()
+    tiers = (f"{in_title} AND ({expression})", f"({expression}) NOT {in_title}")
+    wanted = offset + limit
+    ranked: list[tuple[int, float]] = []
+    for tier in tiers:
+        if len(ranked) >= wanted:
+            break
+        page = (
+            sa.select(fts_table.c.rowid.label("id"), rank.label("rank"))
+            .select_from(fts_table.join(articles, articles.c.id == fts_table.c.rowid))
+            .where(fts.op("MATCH")(sa.bindparam("fts_query", tier)), *conditions)
+            .order_by(rank, recency.desc(), articles.c.id.desc())
+            .limit(wanted - len(ranked))
+        )
+        ranked += [(row.id, -row.rank) for row in conn.execute(page)]
+    ranks = dict(ranked[offset:])
+    if not ranks:
         return []
-    ranks = {row.id: row.rank for row in ranked}
-    # Step 2: snippets and highlights for that page only.
+    # Snippets and highlights for that page only.
     start, end = highlight
+    match = fts.op("MATCH")(sa.bindparam("fts_query", expression))
     details = (
         sa.select(
             *_HIT_COLUMNS,
@@ -157,46 +185,58 @@ def _search_sqlite(conn, parsed, filters, limit, offset, highlight) -> list[Sear
         .where(match, fts_table.c.rowid.in_(list(ranks)))
     )
     rows = {row.id: row for row in conn.execute(details)}
-    return [_hit(rows[i], -ranks[i]) for i in ranks if i in rows]
+    return [_hit(rows[i], ranks[i]) for i in ranks if i in rows]
 
 
 def _search_postgresql(conn, parsed, filters, limit, offset, highlight) -> list[SearchHit]:
-    """Matches by ``search_vector``; ranked in two tiers, so that no TOASTed vector is read.
+    """Matches by ``search_vector``; ranked in three tiers, so that no TOASTed vector is read.
 
-    Tier 1: matches whose title or lead (``rank_vector``: the title and the text's first 600
-    characters) contain at least one of the query's words or phrases, by ts_rank over
-    rank_vector. Tier 2: every other match, newest first. Ties go to the newer article.
-    The GIN index on rank_vector finds tier 1 without visiting the rest; tier 2 is read
-    only when tier 1 does not fill the page. (ts_rank over the full search_vector had to
-    detoast the vector of every match: five and more pages per row.)
+    Tier 1: matches whose title holds one of the query's words or phrases (found through
+    the GIN index on ``title_vector``). Tier 2: the other matches whose lead holds one
+    (``rank_vector``: the title and the text's first 600 characters, GIN-indexed). Both
+    ordered by ts_rank over rank_vector. Tier 3: every other match, newest first. Ties go
+    to the newer article. A tier is read only when the ones before it do not fill the
+    page: a common word is in the title of a few thousand articles of a million but in
+    the lead of tens of thousands, and ranking those cost 250 ms. (ts_rank over the full
+    search_vector had to detoast the vector of every match: five and more pages per row.)
     """
     # JIT compilation costs more than it saves on a ranked top-N query: off for this transaction.
     conn.exec_driver_sql("SET LOCAL jit = off")
     tsquery = parsed.tsquery()
-    in_lead_query = parsed.any_term_tsquery()
+    any_term = parsed.any_term_tsquery()
     # ts_rank, not ts_rank_cd: cover density is ~3x slower per match and ranks news no better.
     # Ranked with the OR of the terms, each term scores by where it occurs (title A, lead B)
     # and the scores are averaged: more of the query in the title and lead ranks higher.
-    rank = sa.func.ts_rank(rank_vector, in_lead_query, 1)
+    rank = sa.func.ts_rank(rank_vector, any_term, 1)
     recency = sa.func.coalesce(articles.c.published, articles.c.first_seen)
-    matching = [search_vector.op("@@")(tsquery), *filters.conditions(conn)]
-    in_lead = rank_vector.op("@@", is_comparison=True)(in_lead_query)
-    wanted = offset + limit
-    tier1 = (
-        sa.select(articles.c.id, rank.label("rank"))
-        .where(*matching, in_lead)
-        .order_by(rank.desc(), recency.desc(), articles.c.id.desc())
-        .limit(wanted)
+    matches = search_vector.op("@@")(tsquery)
+    in_title = title_vector.op("@@", is_comparison=True)(any_term)
+    in_lead = rank_vector.op("@@", is_comparison=True)(any_term)
+    # A query of one OR-clause without exclusions matches wherever one of its terms is in
+    # the title or lead: tiers 1 and 2 then need not read search_vector (TOASTed) at all.
+    also = [] if parsed.implied_by_any_term else [matches]
+    conditions = filters.conditions(conn)
+    unranked = sa.literal(0.0)
+    tiers = (
+        ([in_title, *also], rank),
+        ([in_lead, sa.not_(in_title), *also], rank),
+        ([matches, sa.not_(in_lead)], unranked),
     )
-    ranked = [(row.id, float(row.rank)) for row in conn.execute(tier1)]
-    if len(ranked) < wanted:  # tier 1 is exhausted: the rest, newest first
-        tier2 = (
-            sa.select(articles.c.id)
-            .where(*matching, sa.not_(in_lead))
-            .order_by(recency.desc(), articles.c.id.desc())
+    wanted = offset + limit
+    ranked: list[tuple[int, float]] = []
+    for where, score in tiers:
+        if len(ranked) >= wanted:
+            break
+        order = [recency.desc(), articles.c.id.desc()]
+        if score is not unranked:
+            order.insert(0, score.desc())
+        stmt = (
+            sa.select(articles.c.id, score.label("rank"))
+            .where(*conditions, *where)
+            .order_by(*order)
             .limit(wanted - len(ranked))
         )
-        ranked += [(article_id, 0.0) for article_id in conn.execute(tier2).scalars()]
+        ranked += [(row.id, float(row.rank)) for row in conn.execute(stmt)]
     ranks = dict(ranked[offset:])
     if not ranks:
         return []
@@ -224,7 +264,7 @@ def _hit(row, score: float) -> SearchHit:
         title=row.title,
         title_highlighted=row.title_highlighted if row.title else row.title,
         snippet=" ".join((row.snippet or "").split()),
-        score=round(float(score), 6),
+        score=float(f"{score:.{SCORE_DIGITS}g}"),
         published=row.published,
         first_seen=row.first_seen,
         language=row.language,
