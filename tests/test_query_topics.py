@@ -48,7 +48,8 @@ def archived(engine):
 def test_search_count_and_coverage_find_the_topic_in_any_equivalent_form(archived):
     for spelling in (CRAWLED, "hegseth (delhi OR india) (defense OR defence)"):
         filters = Filters.make(topic=spelling)
-        assert sorted(h.content_hash[0] for h in search(archived, "framework", filters)) == ["a", "b"]
+        hits = search(archived, "framework", filters)
+        assert sorted(h.content_hash[0] for h in hits) == ["a", "b"]
         assert count(archived, None, filters) == 2
         assert sum(row.articles for row in coverage(archived, filters)) == 2
     assert [h.content_hash[0] for h in search(archived, "framework", Filters.make(

@@ -36,7 +36,8 @@ class UnknownTopicError(FilterError):
         self.topic = topic
         self.known = known  # (stored query, articles matched), most articles first
         if not known:
-            message = f"no topic {topic!r}: this archive has no topics yet (crawl with -a topic=...)"
+            message = (f"no topic {topic!r}: this archive has no topics yet "
+                       "(crawl with -a topic=...)")
         else:
             shown = known[:KNOWN_TOPICS_SHOWN]
             lines = [f"  {query}  ({n} article{'s' if n != 1 else ''})" for query, n in shown]

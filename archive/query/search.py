@@ -1,12 +1,22 @@
 """Full-text search over article titles and text, ranked, with highlighted snippets.
 
-SQLite uses the FTS5 table ``articles_fts`` (bm25, snippet(), highlight());
-PostgreSQL matches with the ``search_vector`` column and its GIN index, ranks
-with ts_rank over the small ``rank_vector`` (title and lead: matches there
-first, then the rest newest first) and makes snippets with ts_headline. Both
-take the same query language (see ``archive.query.fts``) and the same
-filters. The page of hits is chosen first; snippets are made only for that
-page.
+Both engines rank in tiers, so that a common word (in the text of a third of the
+articles) costs no more than the few thousand articles that carry it in their
+title: tier 1 is the matches whose title holds one of the query's words or
+phrases, where news names its subject; later tiers are read only when tier 1
+does not fill the page.
+
+SQLite uses the FTS5 table ``articles_fts``: tier 1 adds FTS5's ``{title} :``
+filter to the match, tier 2 is the other matches; each is ordered by bm25 with
+column weights (TITLE_WEIGHT, TEXT_WEIGHT), then the newer article, and makes
+snippets with snippet()/highlight(). PostgreSQL matches with ``search_vector``;
+tier 1 comes from the GIN index on the title's tsvector (``title_vector``),
+tier 2 is the other matches whose lead holds a query word (``rank_vector``, the
+title and the text's first 600 characters), both ranked by ts_rank over
+rank_vector, then the newer article; tier 3 is the rest, newest first; snippets
+come from ts_headline. Both take the same query language (see
+``archive.query.fts``) and the same filters. The page of hits is chosen first;
+snippets are made only for that page.
 """
 
 from __future__ import annotations
