@@ -129,3 +129,21 @@ def test_a_word_in_most_articles_still_orders_by_title_weight_frequency_then_dat
 ])
 def test_scores_are_shown_with_three_significant_digits_in_plain_decimals(score, shown):
     assert format_score(score) == shown
+
+
+def test_the_title_tier_is_found_through_the_title_index(engine):
+    # PostgreSQL: search's title condition must be the expression of the GIN index of
+    # migration 0007, or the planner reads every row. SQLite: FTS5's {title} filter.
+    from archive.db.models import articles, title_vector
+    from archive.query.fts import parse_query
+
+    if engine.dialect.name != "postgresql":
+        assert parse_query('flood "old town"').title_fts5() == '{title} : ("flood" OR "old town")'
+        return
+    in_title = title_vector.op("@@", is_comparison=True)(parse_query("flood").any_term_tsquery())
+    stmt = sa.select(articles.c.id).where(in_title)
+    with engine.begin() as conn:
+        conn.exec_driver_sql("SET LOCAL enable_seqscan = off")
+        sql = str(stmt.compile(conn, compile_kwargs={"literal_binds": True}))
+        plan = "\n".join(row[0] for row in conn.exec_driver_sql("EXPLAIN " + sql))
+    assert "Index Scan on ix_articles_title_vector" in plan, plan
