@@ -112,15 +112,15 @@ def test_a_word_in_most_articles_still_orders_by_title_weight_frequency_then_dat
     add(engine, "n", "Budget talks", "Hegseth spoke once. " + FILLER, published=T0 + timedelta(1))
     hits = search(engine, "hegseth")
     assert [hit.content_hash[0] for hit in hits] == ["t", "m", "n", "o"]
-    scores = [hit.score for hit in hits]
-    assert scores[0] > scores[1] > scores[2] == scores[3] > 0
+    scores = [hit.score for hit in hits]  # per tier: the title match first, whatever its score
+    assert scores[1] > scores[2] == scores[3] and min(scores) > 0
 
     result = CliRunner().invoke(main, ["--db", engine.url.render_as_string(hide_password=False),
                                        "search", "hegseth"])
     assert result.exit_code == 0, result.output
     shown = [line.split("score ")[1] for line in result.output.splitlines() if "score " in line]
     assert shown == [format_score(score) for score in scores]
-    assert len(set(shown)) == 3 and not any("e-" in score for score in shown)
+    assert len(set(shown)) >= 3 and not any("e-" in score for score in shown)
 
 
 @pytest.mark.parametrize(("score", "shown"), [
