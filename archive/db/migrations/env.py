@@ -7,7 +7,8 @@ the alembic command line works too when ``sqlalchemy.url`` is set
 Full-text objects are engine-specific and live only in the migrations, so
 autogenerate ignores them: the SQLite FTS5 table ``articles_fts`` (and its
 shadow tables) and the PostgreSQL columns ``articles.search_vector`` and
-``articles.rank_vector`` with their GIN indexes. Note for future migrations:
+``articles.rank_vector`` with their GIN indexes, and the GIN index over the
+title's tsvector (``ix_articles_title_vector``). Note for future migrations:
 a SQLite batch operation that recreates ``articles`` drops the FTS triggers;
 recreate them afterwards.
 """
@@ -19,7 +20,9 @@ from archive.db.models import FTS_TABLE_NAME, metadata
 config = context.config
 
 _IGNORED_COLUMNS = {"search_vector", "rank_vector"}
-_IGNORED_INDEXES = {"ix_articles_search_vector", "ix_articles_rank_vector"}
+_IGNORED_INDEXES = {
+    "ix_articles_search_vector", "ix_articles_rank_vector", "ix_articles_title_vector",
+}
 
 
 def include_object(obj, name, type_, reflected, compare_to):
