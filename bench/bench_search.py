@@ -181,7 +181,7 @@ class Corpus:
             )
         return out
 
-    def queries(self, per_kind: int) -> dict[str, list["Judged"]]:
+    def queries(self, per_kind: int) -> dict[str, list[Judged]]:
         """Queries people would type: story terms, pairs of them, phrases; and common words
         (a story's subject word). Each with the stories whose articles are relevant."""
         rng = np.random.default_rng(self.seed + 2)

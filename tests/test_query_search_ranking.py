@@ -5,7 +5,6 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 import sqlalchemy as sa
-
 from click.testing import CliRunner
 
 from archive.cli import main

@@ -4,7 +4,8 @@ from datetime import datetime, timezone
 
 import pytest
 
-from archive.db.index import ArticleRow, CaptureRow, Index, TopicMatchRow
+from archive.db.rows import ArticleRow, CaptureRow, TopicMatchRow
+from archive.db.writer import IndexWriter as Index
 from archive.query.coverage import coverage
 from archive.query.filters import Filters, UnknownTopicError, topic_key
 from archive.query.search import count, search

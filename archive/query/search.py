@@ -29,7 +29,12 @@ from typing import Any
 import sqlalchemy as sa
 
 from archive.db.models import (
-    articles, captures, fts_table, rank_vector, search_vector, title_vector,
+    articles,
+    captures,
+    fts_table,
+    rank_vector,
+    search_vector,
+    title_vector,
 )
 from archive.query.filters import Filters
 from archive.query.fts import ParsedQuery, QuerySyntaxError, parse_query, pg_ts_config
