@@ -9,7 +9,7 @@ expression (``archive.db.models.title_vector``) so that the planner uses it.
 SQLite needs nothing: FTS5 filters on the title column itself (``{title} :``).
 
 Revision ID: 0007
-Revises: 0004
+Revises: 0005
 Create Date: 2026-12-02
 """
 
@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "0007"
-down_revision: str | None = "0004"
+down_revision: str | None = "0005"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
