@@ -217,6 +217,52 @@ class SitePage(Base):
     pages: Mapped[int]
 
 
+class StoryArticle(Base):
+    """An article's place in the stories (archive.stories): its MinHash signatures and story."""
+
+    __tablename__ = "story_articles"
+
+    content_hash: Mapped[str] = mapped_column(
+        sa.ForeignKey("articles.content_hash"), primary_key=True
+    )
+    # The story: the articles.id of its first member (the smallest id when stories merge).
+    story_id: Mapped[int] = mapped_column(index=True)
+    story_time: Mapped[datetime] = mapped_column(index=True)  # published, else first seen
+    text_signature: Mapped[bytes] = mapped_column(sa.LargeBinary)  # MinHash of word 3-shingles
+    term_signature: Mapped[bytes] = mapped_column(sa.LargeBinary)  # MinHash of content words
+    terms: Mapped[int]  # distinct content words (too few: no same-story links)
+
+
+class StoryBucket(Base):
+    """One LSH band bucket of an article's text signature (near-duplicate candidates)."""
+
+    __tablename__ = "story_buckets"
+
+    bucket: Mapped[int] = mapped_column(sa.BigInteger, primary_key=True, autoincrement=False)
+    content_hash: Mapped[str] = mapped_column(
+        sa.ForeignKey("story_articles.content_hash"), primary_key=True
+    )
+
+
+class ArticleLink(Base):
+    """Two articles found to be near-duplicates or about the same story, with the figures."""
+
+    __tablename__ = "article_links"
+    __table_args__ = (
+        sa.CheckConstraint("kind IN ('near-duplicate', 'same-story')", name="kind"),
+    )
+
+    content_hash: Mapped[str] = mapped_column(
+        sa.ForeignKey("articles.content_hash"), primary_key=True
+    )  # the article indexed later
+    other_hash: Mapped[str] = mapped_column(
+        sa.ForeignKey("articles.content_hash"), primary_key=True, index=True
+    )  # the article it was linked to
+    kind: Mapped[str] = mapped_column(sa.String(16))
+    text_similarity: Mapped[float] = mapped_column(sa.Float)  # estimated Jaccard of 3-shingles
+    term_similarity: Mapped[float] = mapped_column(sa.Float)  # estimated Jaccard of content words
+
+
 # --- Full-text search objects created by the migrations (not part of `metadata`) ---
 
 FTS_TABLE_NAME = "articles_fts"
@@ -254,3 +300,6 @@ topics = cast(sa.Table, Topic.__table__)
 topic_matches = cast(sa.Table, TopicMatch.__table__)
 site_segments = cast(sa.Table, SiteSegment.__table__)
 site_pages = cast(sa.Table, SitePage.__table__)
+story_articles = cast(sa.Table, StoryArticle.__table__)
+story_buckets = cast(sa.Table, StoryBucket.__table__)
+article_links = cast(sa.Table, ArticleLink.__table__)
