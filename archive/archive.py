@@ -187,6 +187,14 @@ class Archive:
         self.index.flush()  # read what was written so far
         return api.dataframe(self, query, **filters)
 
+    def update_stories(self):
+        """Link the articles indexed since the last update into stories (archive.stories):
+        only new articles are read. Returns a StoryUpdate with the counts."""
+        from archive.stories import update_stories
+
+        self.index.flush()
+        return update_stories(self.engine)
+
     # --- reading ---
 
     def latest_capture(self, url: str) -> PreviousCapture | None:
@@ -330,6 +338,7 @@ class CrawlSession:
             self.writer.close()
         self.index.finish_crawl(self.crawl_id, finished_at, fields["stats"])
         self.index.flush()
+        self.archive.update_stories()
 
     def _capture_row(self, exchange, location, record_type, payload_digest, block_digest,
                      refers_to=None, content_hash=None) -> CaptureRow:

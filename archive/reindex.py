@@ -36,6 +36,7 @@ class ReindexReport:
     captures: int = 0
     articles: int = 0
     crawls: int = 0
+    stories: int = 0  # articles linked into stories
     problems: list[str] = field(default_factory=list)
 
     @property
@@ -173,4 +174,5 @@ def reindex(archive, progress: Callable[[int], None] | None = None) -> ReindexRe
         if progress:
             progress(1)
     rebuilder.finish()
+    report.stories = archive.update_stories().articles  # the articles added (or not yet linked)
     return report

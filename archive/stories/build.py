@@ -1,0 +1,387 @@
+"""Assigning new articles to stories: signatures, candidates, links, merges (see archive.stories)."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Iterable
+
+import numpy as np
+import sqlalchemy as sa
+from datasketch import MinHash, MinHashLSH
+
+from archive.db.engine import connect
+from archive.db.models import article_links, articles, story_articles, story_buckets
+from archive.query.source import engine_of
+
+logger = logging.getLogger(__name__)
+
+NEAR_DUPLICATE = 0.5
+SAME_STORY = 0.15
+WINDOW = timedelta(hours=72)
+MIN_TERMS = 15
+TEXT_PERMUTATIONS = 64
+TERM_PERMUTATIONS = 128
+SCHEME = "affine32"
+SEED = 1
+
+_WORD = re.compile(r"\w+")
+STOP_WORDS = frozenset(
+    """about above after again against all also and any are aren as at be because been before
+    being below between both but by can could did does doing down during each few for from
+    further had has have having he her here hers herself him himself his how however into
+    is it its itself just more most much must my no nor not now of off on once only or other
+    our ours out over own said same says she should so some such than that the their theirs
+    them then there these they this those through to too under until up very was we were
+    what when where which while who whom why will with would you your yours year years one
+    two new also told according since""".split()
+)
+
+
+def words(text: str) -> list[str]:
+    return _WORD.findall(text.lower())
+
+
+def shingles(tokens: list[str], size: int = 3) -> set[str]:
+    if len(tokens) < size:
+        return {" ".join(tokens)} if tokens else set()
+    return {" ".join(tokens[i:i + size]) for i in range(len(tokens) - size + 1)}
+
+
+def content_terms(tokens: Iterable[str]) -> set[str]:
+    """Content words: three letters or more and not a stop word, or numbers of two digits or more."""
+    return {
+        t for t in tokens
+        if (t.isdigit() and len(t) >= 2) or (len(t) >= 3 and not t.isdigit() and t not in STOP_WORDS)
+    }
+
+
+@dataclass
+class Signature:
+    text: np.ndarray  # uint32[TEXT_PERMUTATIONS]
+    terms: np.ndarray  # uint32[TERM_PERMUTATIONS]
+    term_count: int
+    shingle_count: int = 1  # 0: no words, so no near-duplicate buckets
+
+
+@dataclass
+class StoryUpdate:
+    """What one `update` did."""
+
+    articles: int = 0
+    near_duplicates: int = 0
+    same_story: int = 0
+    stories_created: int = 0
+    stories_merged: int = 0
+    empty: int = 0  # articles without words (they stay alone)
+
+    def as_dict(self) -> dict[str, int]:
+        return dict(self.__dict__)
+
+    def add(self, other: "StoryUpdate") -> None:
+        for key, value in other.__dict__.items():
+            setattr(self, key, getattr(self, key) + value)
+
+
+class _Stories:
+    """Union-find over story ids; the root of a set is its smallest id."""
+
+    def __init__(self) -> None:
+        self.parent: dict[int, int] = {}
+
+    def find(self, story: int) -> int:
+        root = story
+        while self.parent.get(root, root) != root:
+            root = self.parent[root]
+        while story != root:
+            story, self.parent[story] = self.parent.get(story, story), root
+        return root
+
+    def union(self, a: int, b: int) -> bool:
+        ra, rb = self.find(a), self.find(b)
+        if ra == rb:
+            return False
+        low, high = min(ra, rb), max(ra, rb)
+        self.parent[high] = low
+        self.parent.setdefault(low, low)
+        return True
+
+
+@dataclass
+class _Known:
+    """A story member the batch compares against (stored, or new in this batch)."""
+
+    content_hash: str
+    story_id: int
+    time: datetime
+    signature: Signature
+
+
+class StoryBuilder:
+    """Computes signatures and links new articles into stories (method: archive.stories).
+
+    ``near_duplicate``, ``same_story``: similarity thresholds; ``window``: how
+    far apart two write-ups of one event may be; ``min_terms``: fewer content
+    words than this gives near-duplicate links only; ``batch_size``: articles
+    per transaction.
+    """
+
+    def __init__(
+        self,
+        *,
+        near_duplicate: float = NEAR_DUPLICATE,
+        same_story: float = SAME_STORY,
+        window: timedelta = WINDOW,
+        min_terms: int = MIN_TERMS,
+        batch_size: int = 500,
+    ) -> None:
+        if not 0 < near_duplicate <= 1 or not 0 < same_story <= 1:
+            raise ValueError("similarity thresholds must be in (0, 1]")
+        self.near_duplicate = near_duplicate
+        self.same_story = same_story
+        self.window = window
+        self.min_terms = min_terms
+        self.batch_size = batch_size
+        self._text_template = MinHash(num_perm=TEXT_PERMUTATIONS, seed=SEED, scheme=SCHEME)
+        self._term_template = MinHash(num_perm=TERM_PERMUTATIONS, seed=SEED, scheme=SCHEME)
+        # datasketch's choice of bands (b) and rows (r) for the near-duplicate threshold;
+        # the buckets themselves live in the database (story_buckets), not in memory.
+        planner = MinHashLSH(threshold=near_duplicate, num_perm=TEXT_PERMUTATIONS)
+        self.hashranges = list(planner.hashranges)
+
+    # --- signatures ---
+
+    def _minhash(self, template: MinHash, items: set[str]) -> np.ndarray:
+        minhash = MinHash(num_perm=len(template), seed=SEED, permutations=template.permutations,
+                          scheme=SCHEME)
+        if items:
+            minhash.update_batch([item.encode("utf-8") for item in items])
+        return np.asarray(minhash.hashvalues, dtype=np.uint32)
+
+    def signature(self, title: str | None, text: str) -> Signature:
+        tokens = words(text)
+        terms = content_terms(words(title or "") + tokens)
+        grams = shingles(tokens)
+        return Signature(
+            text=self._minhash(self._text_template, grams),
+            terms=self._minhash(self._term_template, terms),
+            term_count=len(terms),
+            shingle_count=len(grams),
+        )
+
+    def buckets(self, signature: Signature) -> list[int]:
+        """The LSH buckets of a text signature: one signed 64-bit key per band (none without words)."""
+        keys: list[int] = []
+        if not signature.shingle_count:
+            return keys
+        for band, (start, end) in enumerate(self.hashranges):
+            digest = hashlib.blake2b(
+                band.to_bytes(2, "big") + signature.text[start:end].byteswap().tobytes(),
+                digest_size=8,
+            ).digest()
+            keys.append(int.from_bytes(digest, "big", signed=True))
+        return keys
+
+    # --- updating ---
+
+    def update(self, source: Any, *, limit: int | None = None) -> StoryUpdate:
+        """Link every article that has no story yet (oldest rows first); returns the counts."""
+        engine = engine_of(source)
+        total = StoryUpdate()
+        while limit is None or total.articles < limit:
+            size = self.batch_size if limit is None else min(self.batch_size, limit - total.articles)
+            with connect(engine) as conn, conn.begin():
+                done = self._batch(conn, size)
+            if done.articles == 0:
+                break
+            total.add(done)
+        if total.articles:
+            logger.info("stories: %d article(s) linked: %d near-duplicate(s), %d same-story link(s), "
+                        "%d new stor(ies), %d merge(s)", total.articles, total.near_duplicates,
+                        total.same_story, total.stories_created, total.stories_merged)
+        return total
+
+    def _batch(self, conn: sa.Connection, size: int) -> StoryUpdate:
+        report = StoryUpdate()
+        rows = conn.execute(
+            sa.select(articles.c.id, articles.c.content_hash, articles.c.title, articles.c.text,
+                      articles.c.published, articles.c.first_seen)
+            .select_from(articles.outerjoin(
+                story_articles, story_articles.c.content_hash == articles.c.content_hash))
+            .where(story_articles.c.content_hash.is_(None))
+            .order_by(articles.c.id)
+            .limit(size)
+        ).all()
+        if not rows:
+            return report
+        new = []
+        for row in rows:
+            signature = self.signature(row.title, row.text or "")
+            when = row.published or row.first_seen
+            new.append((row, signature, when, self.buckets(signature)))
+        stored_by_bucket = self._bucket_members(conn, {b for item in new for b in item[3]})
+        known = self._load(conn, {h for hs in stored_by_bucket.values() for h in hs},
+                           [item[2] for item in new])
+        window = [k for k in known.values() if k.signature.term_count >= self.min_terms]
+        window_times = np.array([k.time.timestamp() for k in window], dtype=np.float64)
+        window_terms = (np.stack([k.signature.terms for k in window]) if window
+                        else np.empty((0, TERM_PERMUTATIONS), dtype=np.uint32))
+
+        stories = _Stories()
+        batch_by_bucket: dict[int, list[str]] = {}
+        batch_known: list[_Known] = []
+        links: list[dict] = []
+        members: list[dict] = []
+        bucket_rows: list[dict] = []
+        horizon = self.window.total_seconds()
+        for row, signature, when, keys in new:
+            report.articles += 1
+            if not signature.shingle_count:
+                report.empty += 1
+            linked: dict[str, tuple[str, float, float, int]] = {}
+            # near-duplicates: stored and in-batch articles sharing a bucket
+            candidates = set()
+            for key in keys:
+                candidates.update(stored_by_bucket.get(key, ()))
+                candidates.update(batch_by_bucket.get(key, ()))
+            for other_hash in candidates:
+                other = known.get(other_hash)
+                if other is None or other_hash == row.content_hash:
+                    continue
+                text_sim = _similarity(signature.text, other.signature.text)
+                if text_sim >= self.near_duplicate:
+                    linked[other_hash] = ("near-duplicate", text_sim,
+                                          _similarity(signature.terms, other.signature.terms),
+                                          other.story_id)
+            # same story: term similarity within the time window
+            if signature.term_count >= self.min_terms and len(window):
+                close = np.nonzero(np.abs(window_times - when.timestamp()) <= horizon)[0]
+                if len(close):
+                    sims = (window_terms[close] == signature.terms).mean(axis=1)
+                    for index in close[sims >= self.same_story]:
+                        other = window[index]
+                        if other.content_hash in linked or other.content_hash == row.content_hash:
+                            continue
+                        term_sim = float(sims[np.searchsorted(close, index)])
+                        linked[other.content_hash] = (
+                            "same-story", _similarity(signature.text, other.signature.text),
+                            term_sim, other.story_id)
+            story_id = row.id
+            stories.find(story_id)
+            touched = {stories.find(other[3]) for other in linked.values()}
+            for other_story in touched:
+                stories.union(story_id, other_story)
+            if touched:
+                report.stories_merged += max(0, len(touched) - 1)
+            else:
+                report.stories_created += 1
+            for other_hash, (kind, text_sim, term_sim, _story) in linked.items():
+                links.append({"content_hash": row.content_hash, "other_hash": other_hash,
+                              "kind": kind, "text_similarity": round(text_sim, 4),
+                              "term_similarity": round(term_sim, 4)})
+                if kind == "near-duplicate":
+                    report.near_duplicates += 1
+                else:
+                    report.same_story += 1
+            mine = _Known(row.content_hash, story_id, when, signature)
+            known[row.content_hash] = mine
+            batch_known.append(mine)
+            for key in keys:
+                batch_by_bucket.setdefault(key, []).append(row.content_hash)
+                bucket_rows.append({"bucket": key, "content_hash": row.content_hash})
+            if signature.term_count >= self.min_terms:
+                window.append(mine)
+                window_times = np.append(window_times, when.timestamp())
+                window_terms = np.vstack([window_terms, signature.terms[None, :]])
+            members.append({"content_hash": row.content_hash, "story_id": story_id,
+                             "story_time": when, "text_signature": signature.text.tobytes(),
+                             "term_signature": signature.terms.tobytes(),
+                             "terms": signature.term_count})
+        # Stored stories that this batch merged into another get their new id.
+        in_batch = {k.content_hash for k in batch_known}
+        stored_ids = {k.story_id for k in known.values() if k.content_hash not in in_batch}
+        for old in sorted(stored_ids):
+            root = stories.find(old)
+            if root != old:
+                conn.execute(story_articles.update().where(story_articles.c.story_id == old)
+                             .values(story_id=root))
+        for member in members:
+            member["story_id"] = stories.find(member["story_id"])
+        conn.execute(story_articles.insert(), members)
+        if bucket_rows:
+            conn.execute(story_buckets.insert(), bucket_rows)
+        if links:
+            conn.execute(article_links.insert(), links)
+        return report
+
+    def _bucket_members(self, conn: sa.Connection, keys: set[int]) -> dict[int, list[str]]:
+        found: dict[int, list[str]] = {}
+        ordered = sorted(keys)
+        for start in range(0, len(ordered), 2000):
+            chunk = ordered[start:start + 2000]
+            for bucket, content_hash in conn.execute(
+                sa.select(story_buckets.c.bucket, story_buckets.c.content_hash)
+                .where(story_buckets.c.bucket.in_(chunk))
+            ):
+                found.setdefault(bucket, []).append(content_hash)
+        return found
+
+    def _load(self, conn: sa.Connection, hashes: set[str], times: list[datetime]) -> dict[str, _Known]:
+        """Stored members: the near-duplicate candidates, and every member within the window
+        of the batch's times (read in spans, so a batch spread over years reads little)."""
+        known: dict[str, _Known] = {}
+        columns = (story_articles.c.content_hash, story_articles.c.story_id,
+                   story_articles.c.story_time, story_articles.c.text_signature,
+                   story_articles.c.term_signature, story_articles.c.terms)
+        ordered = sorted(hashes)
+        for start in range(0, len(ordered), 2000):
+            for row in conn.execute(sa.select(*columns).where(
+                    story_articles.c.content_hash.in_(ordered[start:start + 2000]))):
+                known[row.content_hash] = _known(row)
+        for low, high in _spans(sorted(times), self.window):
+            for row in conn.execute(sa.select(*columns).where(
+                    story_articles.c.story_time >= low - self.window,
+                    story_articles.c.story_time <= high + self.window,
+                    story_articles.c.terms >= self.min_terms)):
+                if row.content_hash not in known:
+                    known[row.content_hash] = _known(row)
+        return known
+
+
+def _known(row) -> _Known:
+    return _Known(row.content_hash, row.story_id, row.story_time, Signature(
+        text=np.frombuffer(row.text_signature, dtype=np.uint32),
+        terms=np.frombuffer(row.term_signature, dtype=np.uint32),
+        term_count=row.terms,
+    ))
+
+
+def _spans(times: list[datetime], gap: timedelta) -> list[tuple[datetime, datetime]]:
+    """Sorted times grouped into spans whose neighbours are at most ``gap`` apart."""
+    spans: list[tuple[datetime, datetime]] = []
+    for when in times:
+        if spans and when - spans[-1][1] <= gap:
+            spans[-1] = (spans[-1][0], when)
+        else:
+            spans.append((when, when))
+    return spans
+
+
+def _similarity(a: np.ndarray, b: np.ndarray) -> float:
+    """Estimated Jaccard similarity of two MinHash signatures of one scheme and seed."""
+    return float(np.count_nonzero(a == b)) / len(a)
+
+
+def update_stories(source: Any, **options: Any) -> StoryUpdate:
+    """Link the articles that have no story yet, with the default method (archive.stories)."""
+    return StoryBuilder(**options).update(source)
+
+
+def clear_stories(conn: sa.Connection) -> None:
+    """Forget every signature, bucket and link (before a rebuild with other thresholds)."""
+    conn.execute(article_links.delete())
+    conn.execute(story_buckets.delete())
+    conn.execute(story_articles.delete())
