@@ -29,6 +29,8 @@ def _register() -> None:
         "archive.cli.query_cmds",
         "archive.cli.replay_cmds",
         "archive.cli.extract_cmd",
+        "archive.cli.stories_cmds",
+        "archive.cli.serve_cmds",
     ):
         try:
             module = importlib.import_module(module_name)

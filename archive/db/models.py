@@ -230,6 +230,7 @@ class StoryArticle(Base):
     story_time: Mapped[datetime] = mapped_column(index=True)  # published, else first seen
     text_signature: Mapped[bytes] = mapped_column(sa.LargeBinary)  # MinHash of word 3-shingles
     term_signature: Mapped[bytes] = mapped_column(sa.LargeBinary)  # MinHash of content words
+    entity_signature: Mapped[bytes] = mapped_column(sa.LargeBinary)  # MinHash of names, numbers
     terms: Mapped[int]  # distinct content words (too few: no same-story links)
 
 

@@ -21,6 +21,7 @@ logger = logging.getLogger(__name__)
 
 NEAR_DUPLICATE = 0.5
 SAME_STORY = 0.15
+ENTITY_RATIO = 0.8
 WINDOW = timedelta(hours=72)
 MIN_TERMS = 15
 TEXT_PERMUTATIONS = 64
@@ -29,6 +30,8 @@ SCHEME = "affine32"
 SEED = 1
 
 _WORD = re.compile(r"\w+")
+# Sentence and clause starts (a capital there says nothing), quotes and dashes included.
+_CLAUSE = re.compile(r"(?<=[.!?:;\n])\s*|\s+[-\u2013\u2014]\s+|[\"\u201c\u201d\u2018\u2019(]")
 STOP_WORDS = frozenset(
     """about above after again against all also and any are aren as at be because been before
     being below between both but by can could did does doing down during each few for from
@@ -59,10 +62,26 @@ def content_terms(tokens: Iterable[str]) -> set[str]:
     }
 
 
+def entities(text: str) -> set[str]:
+    """Names and numbers: words capitalised inside a sentence (not at its start), lowercased,
+    and numbers of two digits or more. A cheap stand-in for named entities, in any script
+    that has case."""
+    found: set[str] = set()
+    for clause in _CLAUSE.split(text):
+        for position, token in enumerate(_WORD.findall(clause)):
+            if token.isdigit():
+                if len(token) >= 2:
+                    found.add(token)
+            elif position and token[0].isupper() and token.lower() not in STOP_WORDS:
+                found.add(token.lower())
+    return found
+
+
 @dataclass
 class Signature:
     text: np.ndarray  # uint32[TEXT_PERMUTATIONS]
     terms: np.ndarray  # uint32[TERM_PERMUTATIONS]
+    names: np.ndarray  # uint32[TERM_PERMUTATIONS], over entities()
     term_count: int
     shingle_count: int = 1  # 0: no words, so no near-duplicate buckets
 
@@ -123,7 +142,8 @@ class _Known:
 class StoryBuilder:
     """Computes signatures and links new articles into stories (method: archive.stories).
 
-    ``near_duplicate``, ``same_story``: similarity thresholds; ``window``: how
+    ``near_duplicate``, ``same_story``: similarity thresholds; ``entity_ratio``: how much
+    of the term similarity the entity similarity must reach; ``window``: how
     far apart two write-ups of one event may be; ``min_terms``: fewer content
     words than this gives near-duplicate links only; ``batch_size``: articles
     per transaction.
@@ -134,6 +154,7 @@ class StoryBuilder:
         *,
         near_duplicate: float = NEAR_DUPLICATE,
         same_story: float = SAME_STORY,
+        entity_ratio: float = ENTITY_RATIO,
         window: timedelta = WINDOW,
         min_terms: int = MIN_TERMS,
         batch_size: int = 500,
@@ -142,6 +163,7 @@ class StoryBuilder:
             raise ValueError("similarity thresholds must be in (0, 1]")
         self.near_duplicate = near_duplicate
         self.same_story = same_story
+        self.entity_ratio = entity_ratio
         self.window = window
         self.min_terms = min_terms
         self.batch_size = batch_size
@@ -168,6 +190,7 @@ class StoryBuilder:
         return Signature(
             text=self._minhash(self._text_template, grams),
             terms=self._minhash(self._term_template, terms),
+            names=self._minhash(self._term_template, entities(text)),
             term_count=len(terms),
             shingle_count=len(grams),
         )
@@ -229,6 +252,8 @@ class StoryBuilder:
         window_times = np.array([k.time.timestamp() for k in window], dtype=np.float64)
         window_terms = (np.stack([k.signature.terms for k in window]) if window
                         else np.empty((0, TERM_PERMUTATIONS), dtype=np.uint32))
+        window_names = (np.stack([k.signature.names for k in window]) if window
+                        else np.empty((0, TERM_PERMUTATIONS), dtype=np.uint32))
 
         stories = _Stories()
         batch_by_bucket: dict[int, list[str]] = {}
@@ -261,7 +286,9 @@ class StoryBuilder:
                 close = np.nonzero(np.abs(window_times - when.timestamp()) <= horizon)[0]
                 if len(close):
                     sims = (window_terms[close] == signature.terms).mean(axis=1)
-                    for index in close[sims >= self.same_story]:
+                    names = (window_names[close] == signature.names).mean(axis=1)
+                    same = (sims >= self.same_story) & (names >= self.entity_ratio * sims)
+                    for index in close[same]:
                         other = window[index]
                         if other.content_hash in linked or other.content_hash == row.content_hash:
                             continue
@@ -296,9 +323,11 @@ class StoryBuilder:
                 window.append(mine)
                 window_times = np.append(window_times, when.timestamp())
                 window_terms = np.vstack([window_terms, signature.terms[None, :]])
+                window_names = np.vstack([window_names, signature.names[None, :]])
             members.append({"content_hash": row.content_hash, "story_id": story_id,
                              "story_time": when, "text_signature": signature.text.tobytes(),
                              "term_signature": signature.terms.tobytes(),
+                             "entity_signature": signature.names.tobytes(),
                              "terms": signature.term_count})
         # Stored stories that this batch merged into another get their new id.
         in_batch = {k.content_hash for k in batch_known}
@@ -335,7 +364,8 @@ class StoryBuilder:
         known: dict[str, _Known] = {}
         columns = (story_articles.c.content_hash, story_articles.c.story_id,
                    story_articles.c.story_time, story_articles.c.text_signature,
-                   story_articles.c.term_signature, story_articles.c.terms)
+                   story_articles.c.term_signature, story_articles.c.entity_signature,
+                   story_articles.c.terms)
         ordered = sorted(hashes)
         for start in range(0, len(ordered), 2000):
             for row in conn.execute(sa.select(*columns).where(
@@ -355,6 +385,7 @@ def _known(row) -> _Known:
     return _Known(row.content_hash, row.story_id, row.story_time, Signature(
         text=np.frombuffer(row.text_signature, dtype=np.uint32),
         terms=np.frombuffer(row.term_signature, dtype=np.uint32),
+        names=np.frombuffer(row.entity_signature, dtype=np.uint32),
         term_count=row.terms,
     ))
 

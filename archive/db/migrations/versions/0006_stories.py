@@ -1,7 +1,7 @@
 """Stories: MinHash signatures, LSH buckets and near-duplicate / same-story links.
 
-``story_articles`` holds each article's two MinHash signatures (word 3-shingles
-for near-duplicates, content words for same-story) and its story id;
+``story_articles`` holds each article's MinHash signatures (word 3-shingles
+for near-duplicates; content words and names for same-story) and its story id;
 ``story_buckets`` the LSH band buckets of the 3-shingle signature, so that
 near-duplicate candidates are found by an indexed lookup instead of a scan or
 an in-memory index; ``article_links`` the pairs found, with their similarity.
@@ -34,6 +34,7 @@ def upgrade() -> None:
         sa.Column("story_time", UTCDateTime(), nullable=False),
         sa.Column("text_signature", sa.LargeBinary(), nullable=False),
         sa.Column("term_signature", sa.LargeBinary(), nullable=False),
+        sa.Column("entity_signature", sa.LargeBinary(), nullable=False),
         sa.Column("terms", sa.Integer(), nullable=False),
         sa.ForeignKeyConstraint(["content_hash"], ["articles.content_hash"],
                                 name="fk_story_articles_content_hash_articles"),
