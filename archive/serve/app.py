@@ -189,7 +189,7 @@ def topic_view(request: Request) -> HTMLResponse:
 def side_by_side(old: str, new: str, old_label: str, new_label: str) -> Markup:
     """A side-by-side diff table, sentence per line (difflib escapes the text itself;
     the labels are hash prefixes)."""
-    table = difflib.HtmlDiff(wrapcolumn=60).make_table(
+    table = difflib.HtmlDiff().make_table(
         text_lines(old), text_lines(new), str(escape(old_label)), str(escape(new_label)),
         context=True, numlines=1)
     return Markup(table)

@@ -119,6 +119,9 @@ def chart(rows: list[CoverageRow]) -> Chart | None:
         return None
     sites = sorted({r.site for r in rows})
     first, last = min(r.period for r in rows), max(r.period for r in rows)
+    if (last - first).days < 6:  # a short story still gets a week of context
+        pad = (6 - (last - first).days + 1) // 2
+        first, last = first - timedelta(days=pad), last + timedelta(days=pad)
     days = (last - first).days + 1
     step = max(4, min(CHART_DAY_MAX, (CHART_WIDTH - CHART_LEFT - 40) // days))
     width = CHART_LEFT + step * days + 40
@@ -132,7 +135,7 @@ def chart(rows: list[CoverageRow]) -> Chart | None:
     dots = [{"x": x_of(r.period), "y": y_of[r.site], "count": r.articles, "site": r.site,
              "day": r.period.isoformat(), "r": round(3 + 9 * (r.articles / largest) ** 0.5, 1)}
             for r in rows]
-    every = max(1, days // 8)
+    every = max(1, (days + 7) // 8)
     ticks = [{"x": x_of(first + timedelta(days=d)), "label": (first + timedelta(days=d)).isoformat()}
              for d in range(0, days, every)]
     return Chart(width, height, [{"site": s, "y": y} for s, y in y_of.items()], dots, ticks)
