@@ -27,6 +27,7 @@ MIN_TERMS = 15
 TEXT_PERMUTATIONS = 64
 TERM_PERMUTATIONS = 128
 SCHEME = "affine32"
+EMPTY = np.uint32(0xFFFFFFFF)  # the value of every slot of an empty set's signature
 SEED = 1
 
 _WORD = re.compile(r"\w+")
@@ -211,33 +212,39 @@ class StoryBuilder:
     # --- updating ---
 
     def update(self, source: Any, *, limit: int | None = None) -> StoryUpdate:
-        """Link every article that has no story yet (oldest rows first); returns the counts."""
+        """Link every article that has no story yet, in order of their story time (so that
+        each batch reads only a narrow window of stored signatures); returns the counts."""
         engine = engine_of(source)
         total = StoryUpdate()
-        while limit is None or total.articles < limit:
-            size = self.batch_size if limit is None else min(self.batch_size, limit - total.articles)
+        when = sa.func.coalesce(articles.c.published, articles.c.first_seen)
+        with connect(engine) as conn:
+            pending = conn.execute(
+                sa.select(articles.c.id)
+                .select_from(articles.outerjoin(
+                    story_articles, story_articles.c.content_hash == articles.c.content_hash))
+                .where(story_articles.c.content_hash.is_(None))
+                .order_by(when, articles.c.id)
+                .limit(limit)
+            ).scalars().all()
+        for start in range(0, len(pending), self.batch_size):
             with connect(engine) as conn, conn.begin():
-                done = self._batch(conn, size)
-            if done.articles == 0:
-                break
-            total.add(done)
+                total.add(self._batch(conn, pending[start:start + self.batch_size]))
         if total.articles:
             logger.info("stories: %d article(s) linked: %d near-duplicate(s), %d same-story link(s), "
                         "%d new stor(ies), %d merge(s)", total.articles, total.near_duplicates,
                         total.same_story, total.stories_created, total.stories_merged)
         return total
 
-    def _batch(self, conn: sa.Connection, size: int) -> StoryUpdate:
+    def _batch(self, conn: sa.Connection, ids: list[int]) -> StoryUpdate:
         report = StoryUpdate()
         rows = conn.execute(
             sa.select(articles.c.id, articles.c.content_hash, articles.c.title, articles.c.text,
                       articles.c.published, articles.c.first_seen)
             .select_from(articles.outerjoin(
                 story_articles, story_articles.c.content_hash == articles.c.content_hash))
-            .where(story_articles.c.content_hash.is_(None))
-            .order_by(articles.c.id)
-            .limit(size)
+            .where(articles.c.id.in_(ids), story_articles.c.content_hash.is_(None))
         ).all()
+        rows.sort(key=lambda r: ((r.published or r.first_seen), r.id))
         if not rows:
             return report
         new = []
@@ -286,7 +293,8 @@ class StoryBuilder:
                 close = np.nonzero(np.abs(window_times - when.timestamp()) <= horizon)[0]
                 if len(close):
                     sims = (window_terms[close] == signature.terms).mean(axis=1)
-                    names = (window_names[close] == signature.names).mean(axis=1)
+                    names = ((window_names[close] == signature.names)
+                             & (signature.names != EMPTY)).mean(axis=1)
                     same = (sims >= self.same_story) & (names >= self.entity_ratio * sims)
                     for index in close[same]:
                         other = window[index]
