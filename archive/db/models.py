@@ -240,8 +240,8 @@ class StoryBucket(Base):
     __tablename__ = "story_buckets"
 
     bucket: Mapped[int] = mapped_column(sa.BigInteger, primary_key=True, autoincrement=False)
-    content_hash: Mapped[str] = mapped_column(
-        sa.ForeignKey("story_articles.content_hash"), primary_key=True
+    article_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("articles.id"), primary_key=True, autoincrement=False
     )
 
 

@@ -134,6 +134,7 @@ class _Stories:
 class _Known:
     """A story member the batch compares against (stored, or new in this batch)."""
 
+    article_id: int
     content_hash: str
     story_id: int
     time: datetime
@@ -253,8 +254,9 @@ class StoryBuilder:
             when = row.published or row.first_seen
             new.append((row, signature, when, self.buckets(signature)))
         stored_by_bucket = self._bucket_members(conn, {b for item in new for b in item[3]})
-        known = self._load(conn, {h for hs in stored_by_bucket.values() for h in hs},
+        known = self._load(conn, {i for ids in stored_by_bucket.values() for i in ids},
                            [item[2] for item in new])
+        hash_of = {k.article_id: k.content_hash for k in known.values()}
         window = [k for k in known.values() if k.signature.term_count >= self.min_terms]
         window_times = np.array([k.time.timestamp() for k in window], dtype=np.float64)
         window_terms = (np.stack([k.signature.terms for k in window]) if window
@@ -263,7 +265,7 @@ class StoryBuilder:
                         else np.empty((0, TERM_PERMUTATIONS), dtype=np.uint32))
 
         stories = _Stories()
-        batch_by_bucket: dict[int, list[str]] = {}
+        batch_by_bucket: dict[int, list[int]] = {}
         batch_known: list[_Known] = []
         links: list[dict] = []
         members: list[dict] = []
@@ -279,8 +281,9 @@ class StoryBuilder:
             for key in keys:
                 candidates.update(stored_by_bucket.get(key, ()))
                 candidates.update(batch_by_bucket.get(key, ()))
-            for other_hash in candidates:
-                other = known.get(other_hash)
+            for other_id in candidates:
+                other_hash = hash_of.get(other_id)
+                other = known.get(other_hash) if other_hash else None
                 if other is None or other_hash == row.content_hash:
                     continue
                 text_sim = _similarity(signature.text, other.signature.text)
@@ -321,12 +324,13 @@ class StoryBuilder:
                     report.near_duplicates += 1
                 else:
                     report.same_story += 1
-            mine = _Known(row.content_hash, story_id, when, signature)
+            mine = _Known(row.id, row.content_hash, story_id, when, signature)
             known[row.content_hash] = mine
+            hash_of[row.id] = row.content_hash
             batch_known.append(mine)
             for key in keys:
-                batch_by_bucket.setdefault(key, []).append(row.content_hash)
-                bucket_rows.append({"bucket": key, "content_hash": row.content_hash})
+                batch_by_bucket.setdefault(key, []).append(row.id)
+                bucket_rows.append({"bucket": key, "article_id": row.id})
             if signature.term_count >= self.min_terms:
                 window.append(mine)
                 window_times = np.append(window_times, when.timestamp())
@@ -354,33 +358,35 @@ class StoryBuilder:
             conn.execute(article_links.insert(), links)
         return report
 
-    def _bucket_members(self, conn: sa.Connection, keys: set[int]) -> dict[int, list[str]]:
-        found: dict[int, list[str]] = {}
+    def _bucket_members(self, conn: sa.Connection, keys: set[int]) -> dict[int, list[int]]:
+        found: dict[int, list[int]] = {}
         ordered = sorted(keys)
         for start in range(0, len(ordered), 2000):
             chunk = ordered[start:start + 2000]
-            for bucket, content_hash in conn.execute(
-                sa.select(story_buckets.c.bucket, story_buckets.c.content_hash)
+            for bucket, article_id in conn.execute(
+                sa.select(story_buckets.c.bucket, story_buckets.c.article_id)
                 .where(story_buckets.c.bucket.in_(chunk))
             ):
-                found.setdefault(bucket, []).append(content_hash)
+                found.setdefault(bucket, []).append(article_id)
         return found
 
-    def _load(self, conn: sa.Connection, hashes: set[str], times: list[datetime]) -> dict[str, _Known]:
+    def _load(self, conn: sa.Connection, ids: set[int], times: list[datetime]) -> dict[str, _Known]:
         """Stored members: the near-duplicate candidates, and every member within the window
         of the batch's times (read in spans, so a batch spread over years reads little)."""
         known: dict[str, _Known] = {}
-        columns = (story_articles.c.content_hash, story_articles.c.story_id,
+        joined = story_articles.join(articles,
+                                     articles.c.content_hash == story_articles.c.content_hash)
+        columns = (articles.c.id, story_articles.c.content_hash, story_articles.c.story_id,
                    story_articles.c.story_time, story_articles.c.text_signature,
                    story_articles.c.term_signature, story_articles.c.entity_signature,
                    story_articles.c.terms)
-        ordered = sorted(hashes)
+        ordered = sorted(ids)
         for start in range(0, len(ordered), 2000):
-            for row in conn.execute(sa.select(*columns).where(
-                    story_articles.c.content_hash.in_(ordered[start:start + 2000]))):
+            for row in conn.execute(sa.select(*columns).select_from(joined).where(
+                    articles.c.id.in_(ordered[start:start + 2000]))):
                 known[row.content_hash] = _known(row)
         for low, high in _spans(sorted(times), self.window):
-            for row in conn.execute(sa.select(*columns).where(
+            for row in conn.execute(sa.select(*columns).select_from(joined).where(
                     story_articles.c.story_time >= low - self.window,
                     story_articles.c.story_time <= high + self.window,
                     story_articles.c.terms >= self.min_terms)):
@@ -390,7 +396,7 @@ class StoryBuilder:
 
 
 def _known(row) -> _Known:
-    return _Known(row.content_hash, row.story_id, row.story_time, Signature(
+    return _Known(row.id, row.content_hash, row.story_id, row.story_time, Signature(
         text=np.frombuffer(row.text_signature, dtype=np.uint32),
         terms=np.frombuffer(row.term_signature, dtype=np.uint32),
         names=np.frombuffer(row.entity_signature, dtype=np.uint32),

@@ -45,10 +45,10 @@ def upgrade() -> None:
     op.create_table(
         "story_buckets",
         sa.Column("bucket", sa.BigInteger(), autoincrement=False, nullable=False),
-        sa.Column("content_hash", sa.String(64), nullable=False),
-        sa.ForeignKeyConstraint(["content_hash"], ["story_articles.content_hash"],
-                                name="fk_story_buckets_content_hash_story_articles"),
-        sa.PrimaryKeyConstraint("bucket", "content_hash", name="pk_story_buckets"),
+        sa.Column("article_id", sa.Integer(), autoincrement=False, nullable=False),
+        sa.ForeignKeyConstraint(["article_id"], ["articles.id"],
+                                name="fk_story_buckets_article_id_articles"),
+        sa.PrimaryKeyConstraint("bucket", "article_id", name="pk_story_buckets"),
     )
     op.create_table(
         "article_links",
