@@ -63,7 +63,7 @@ def labelled_cases(filler: int = 40, *, spread_days: int = 3) -> list[Case]:
     """The labelled set; filler dated within ``spread_days`` around the seeds (3: a stress
     case where the time window cannot help; 33: the demo web's own spread)."""
     cases: list[Case] = []
-    for n, (stem, spec) in enumerate(SEEDS.items()):
+    for stem, spec in SEEDS.items():
         cases.append(Case(f"seed-{stem[:3]}", "seeds", spec[3], _seed_text(stem), spec[4]))
     # An edited republication: one sentence rewritten.
     text = _seed_text("000_5357bc61c93f5885")

@@ -13,7 +13,7 @@ from click.testing import CliRunner
 from archive.cli import main as cli
 from archive.db.models import article_links
 from archive.stories import StoryBuilder, stories, story, update_stories
-from query_archive import SEEDS, built_archive
+from query_archive import built_archive
 from story_cases import Case, clusters_of, labelled_cases, load_cases, pairwise_scores
 
 

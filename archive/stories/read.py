@@ -249,7 +249,7 @@ def _diffs(conn: sa.Connection, members: list[StoryMember],
     for m in members:
         for url in m.urls:
             by_url.setdefault(url, []).append(m.content_hash)
-    for url, hashes in by_url.items():
+    for hashes in by_url.values():
         hashes.sort(key=order.get)
         for a, b in zip(hashes, hashes[1:]):
             pairs.setdefault((a, b), "same-url")
