@@ -181,3 +181,30 @@ def test_reindex_rebuilds_the_same_stories(built, tmp_path):
         rebuilt = sorted(sorted(m.content_hash for m in story(arch, s.story_id).members)
                          for s in stories(arch, min_articles=1))
     assert rebuilt == original
+
+
+def test_two_updaters_at_once_link_each_article_once(engine):
+    """Two crawl nodes closing at the same time both run the update (PostgreSQL takes a lock)."""
+    import threading
+
+    if engine.dialect.name != "postgresql":
+        pytest.skip("concurrent writers: the PostgreSQL case (SQLite serialises writers itself)")
+    cases = labelled_cases(filler=10)
+    hashes = load_cases(engine, cases)
+    results, errors = [], []
+
+    def run():
+        try:
+            results.append(StoryBuilder(batch_size=7).update(engine))
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors
+    assert sum(r.articles for r in results) == len(cases)
+    story_of = clusters_of(engine, hashes)
+    assert len({story_of[c.key] for c in cases if c.label == "seeds"}) == 1

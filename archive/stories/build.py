@@ -29,6 +29,7 @@ TERM_PERMUTATIONS = 128
 SCHEME = "affine32"
 EMPTY = np.uint32(0xFFFFFFFF)  # the value of every slot of an empty set's signature
 SEED = 1
+STORIES_LOCK = 0x5354_4F52_4945_53  # PostgreSQL advisory lock key of the story updater
 
 _WORD = re.compile(r"\w+")
 # Sentence and clause starts (a capital there says nothing), quotes and dashes included.
@@ -238,6 +239,10 @@ class StoryBuilder:
 
     def _batch(self, conn: sa.Connection, ids: list[int]) -> StoryUpdate:
         report = StoryUpdate()
+        if conn.dialect.name == "postgresql":
+            # One updater at a time (several crawl nodes may close at once); rows another
+            # updater linked meanwhile are skipped by the query below.
+            conn.execute(sa.select(sa.func.pg_advisory_xact_lock(STORIES_LOCK)))
         rows = conn.execute(
             sa.select(articles.c.id, articles.c.content_hash, articles.c.title, articles.c.text,
                       articles.c.published, articles.c.first_seen)
