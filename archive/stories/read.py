@@ -16,6 +16,7 @@ from archive.query.search import matching_conditions
 from archive.query.source import connection
 
 MAX_LIMIT = 1000
+MAX_DIFFS = 25  # diffs shown for one story (a wire story copied by hundreds of sites)
 
 
 @dataclass
@@ -255,6 +256,7 @@ def _diffs(conn: sa.Connection, members: list[StoryMember],
             pairs.setdefault((a, b), "same-url")
     if not pairs:
         return []
+    pairs = dict(sorted(pairs.items(), key=lambda item: (order[item[0][0]], order[item[0][1]]))[:MAX_DIFFS])
     wanted = sorted({h for pair in pairs for h in pair})
     texts = dict(conn.execute(sa.select(articles.c.content_hash, articles.c.text)
                               .where(articles.c.content_hash.in_(wanted))).all())
