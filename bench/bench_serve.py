@@ -33,10 +33,10 @@ from archive.db.engine import make_engine  # noqa: E402
 
 
 def measure(url: str, queries: dict[str, list[str]], warmup: list[str]) -> dict:
+    from bench_search import percentile
     from starlette.testclient import TestClient
 
     from archive.serve import create_app
-    from bench_search import percentile
 
     engine = make_engine(url)
     results = {}

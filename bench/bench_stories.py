@@ -47,8 +47,9 @@ def rss_mb() -> float:
 
 def labelled() -> dict:
     sys.path.insert(0, str(ROOT / "tests"))
-    from archive.db.engine import upgrade
     from story_cases import clusters_of, labelled_cases, load_cases, pairwise_scores
+
+    from archive.db.engine import upgrade
 
     results = {}
     for spread in (3, 33):

@@ -23,8 +23,9 @@ import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
-from crawler.demoweb.content import OTHER_STORIES, SECTIONS, filler_text
 from query_archive import SEEDS, seed_lines
+
+from crawler.demoweb.content import OTHER_STORIES, SECTIONS, filler_text
 
 T0 = datetime(2025, 10, 31, 9, 0, tzinfo=timezone.utc)
 
@@ -121,11 +122,12 @@ def pairwise_scores(labels: dict[str, str], clusters: dict[str, int]) -> dict[st
 
 def load_cases(engine, cases: list[Case]) -> dict[str, str]:
     """Insert the cases as articles (through the Index); returns key -> content hash."""
-    from archive.db.index import ArticleRow, Index
+    from archive.db.rows import ArticleRow
+    from archive.db.writer import IndexWriter
     from archive.text import content_hash
 
     hashes = {}
-    with Index(engine) as index:
+    with IndexWriter(engine) as index:
         for case in cases:
             digest = content_hash(case.text)
             hashes[case.key] = digest

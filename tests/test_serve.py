@@ -9,10 +9,10 @@ from datetime import datetime, timezone
 
 import pytest
 from click.testing import CliRunner
+from query_archive import TOPIC, built_archive, page
 from starlette.testclient import TestClient
 
 from archive.cli import main as cli
-from query_archive import TOPIC, built_archive, page
 
 HOSTILE_TITLE = 'Hostile <script>alert("title")</script> page'
 HOSTILE_LINES = [
@@ -33,8 +33,9 @@ def built(request, tmp_path_factory):
 
 
 def _add_hostile(built) -> None:
-    from archive import Archive, extract
     from query_archive import _exchange
+
+    from archive import Archive, extract
 
     url = "http://evil.test/news/hostile"
     sites = [{"name": "Evil <b>Outlet</b>", "url": "http://evil.test/"}]

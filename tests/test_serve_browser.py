@@ -14,7 +14,6 @@ import time
 from pathlib import Path
 
 import pytest
-
 from conftest import IN_CI
 from query_archive import TOPIC, build_archive
 

@@ -9,12 +9,12 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 from click.testing import CliRunner
+from query_archive import built_archive
+from story_cases import Case, clusters_of, labelled_cases, load_cases, pairwise_scores
 
 from archive.cli import main as cli
 from archive.db.models import article_links
 from archive.stories import StoryBuilder, stories, story, update_stories
-from query_archive import built_archive
-from story_cases import Case, clusters_of, labelled_cases, load_cases, pairwise_scores
 
 
 def _links(engine) -> dict[frozenset, tuple[str, float]]:

@@ -5,17 +5,19 @@ from __future__ import annotations
 import contextlib
 import os
 import subprocess
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
+from typing import Any
 
 import click
+from sqlalchemy import Engine
 
 from archive.cli.common import pass_archive
 from archive.cli.output import library_errors, note
 
 
 @contextlib.contextmanager
-def read_engine(archive_ctx) -> Iterator[object]:
+def read_engine(archive_ctx: Any) -> Iterator[Engine]:
     """The archive's database for reading: it must exist and be at the current schema
     (serving never creates or migrates anything)."""
     from archive.db.engine import default_database_url, make_engine, require_current

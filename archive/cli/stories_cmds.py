@@ -39,12 +39,13 @@ def stories(archive_ctx, filters, text_query, min_articles, limit, offset, updat
       archive stories -q '"defence framework"' --since 2025-10-01 --json
       archive stories --site "The Hindu" --csv
     """
+    from archive.query.source import engine_of
     from archive.stories import read
     from archive.stories.build import StoryBuilder, clear_stories
 
     with opened(archive_ctx) as arch:
         if rebuild:
-            with arch.engine.begin() as conn:
+            with engine_of(arch).begin() as conn:
                 clear_stories(conn)
         if update or rebuild:
             done = StoryBuilder().update(arch)

@@ -17,6 +17,6 @@ The database connection is set read-only (SQLite ``query_only``, PostgreSQL
 """
 
 from archive.serve.app import create_app
-from archive.serve.topic import TopicPage, topic_page, render_report
+from archive.serve.topic import TopicPage, render_report, topic_page
 
 __all__ = ["TopicPage", "create_app", "render_report", "topic_page"]

@@ -6,6 +6,7 @@ import difflib
 import functools
 import logging
 import re
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode, urlsplit
@@ -24,7 +25,7 @@ from archive.errors import ArchiveError, DatabaseUnavailable, RecordNotFound
 from archive.query.articles import AmbiguousReference, article, text_lines
 from archive.query.filters import FilterError, Filters
 from archive.query.search import search
-from archive.stories.read import story, stories, story_of
+from archive.stories.read import stories, story, story_of
 
 logger = logging.getLogger(__name__)
 
@@ -62,7 +63,7 @@ def web_href(url: str | None) -> str | None:
     return url.strip() if scheme in ("http", "https") else None
 
 
-def when(value) -> str:
+def when(value: datetime | None) -> str:
     return value.strftime("%Y-%m-%d %H:%M UTC") if value else ""
 
 
@@ -195,7 +196,7 @@ def side_by_side(old: str, new: str, old_label: str, new_label: str) -> Markup:
     return Markup(table)
 
 
-def _texts(engine, hashes: set[str]) -> dict[str, str]:
+def _texts(engine: sa.Engine, hashes: set[str]) -> dict[str, str]:
     from archive.db.models import articles
 
     if not hashes:
@@ -208,7 +209,8 @@ def _texts(engine, hashes: set[str]) -> dict[str, str]:
 # --- errors ---
 
 
-async def http_error(request: Request, exc: HTTPException) -> HTMLResponse:
+async def http_error(request: Request, exc: Exception) -> HTMLResponse:
+    assert isinstance(exc, HTTPException)
     return render("error.html", status=exc.status_code, status_code=exc.status_code,
                   message=exc.detail)
 
@@ -225,7 +227,8 @@ async def archive_error(request: Request, exc: Exception) -> HTMLResponse:
     return render("error.html", status=status, status_code=status, message=str(exc))
 
 
-async def database_error(request: Request, exc: sa.exc.DBAPIError) -> HTMLResponse:
+async def database_error(request: Request, exc: Exception) -> HTMLResponse:
+    assert isinstance(exc, sa.exc.DBAPIError)
     reason = " ".join(str(exc.orig if exc.orig is not None else exc).split())
     logger.error("serve: database error on %s: %s", request.url.path, reason)
     return render("error.html", status=503, status_code=503,
@@ -239,7 +242,7 @@ def read_only(engine: sa.Engine) -> sa.Engine:
     """Make every new connection of ``engine`` read-only, and drop the pooled ones."""
 
     @sa.event.listens_for(engine, "connect")
-    def _on_connect(dbapi_connection, _record):
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         cursor = dbapi_connection.cursor()
         if engine.dialect.name == "sqlite":
             cursor.execute("PRAGMA query_only = ON")

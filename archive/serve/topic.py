@@ -41,9 +41,9 @@ class OutletFirst:
 class Chart:
     width: int
     height: int
-    rows: list[dict]  # {site, y}
-    dots: list[dict]  # {x, y, r, count, site, day}
-    ticks: list[dict]  # {x, label}
+    rows: list[dict[str, Any]]  # {site, y}
+    dots: list[dict[str, Any]]  # {x, y, r, count, site, day}
+    ticks: list[dict[str, Any]]  # {x, label}
 
 
 @dataclass
@@ -56,7 +56,7 @@ class TopicPage:
     stories: list[StorySummary]
     chart: Chart | None = None
     generated: datetime | None = None
-    extra: dict = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)
 
     @property
     def articles(self) -> int:

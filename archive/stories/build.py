@@ -5,9 +5,10 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Iterable
+from typing import Any
 
 import numpy as np
 import sqlalchemy as sa
@@ -102,7 +103,7 @@ class StoryUpdate:
     def as_dict(self) -> dict[str, int]:
         return dict(self.__dict__)
 
-    def add(self, other: "StoryUpdate") -> None:
+    def add(self, other: StoryUpdate) -> None:
         for key, value in other.__dict__.items():
             setattr(self, key, getattr(self, key) + value)
 
@@ -220,14 +221,14 @@ class StoryBuilder:
         total = StoryUpdate()
         when = sa.func.coalesce(articles.c.published, articles.c.first_seen)
         with connect(engine) as conn:
-            pending = conn.execute(
+            pending = list(conn.execute(
                 sa.select(articles.c.id)
                 .select_from(articles.outerjoin(
                     story_articles, story_articles.c.content_hash == articles.c.content_hash))
                 .where(story_articles.c.content_hash.is_(None))
                 .order_by(when, articles.c.id)
                 .limit(limit)
-            ).scalars().all()
+            ).scalars().all())
         for start in range(0, len(pending), self.batch_size):
             with connect(engine) as conn, conn.begin():
                 total.add(self._batch(conn, pending[start:start + self.batch_size]))
@@ -243,13 +244,13 @@ class StoryBuilder:
             # One updater at a time (several crawl nodes may close at once); rows another
             # updater linked meanwhile are skipped by the query below.
             conn.execute(sa.select(sa.func.pg_advisory_xact_lock(STORIES_LOCK)))
-        rows = conn.execute(
+        rows = list(conn.execute(
             sa.select(articles.c.id, articles.c.content_hash, articles.c.title, articles.c.text,
                       articles.c.published, articles.c.first_seen)
             .select_from(articles.outerjoin(
                 story_articles, story_articles.c.content_hash == articles.c.content_hash))
             .where(articles.c.id.in_(ids), story_articles.c.content_hash.is_(None))
-        ).all()
+        ).all())
         rows.sort(key=lambda r: ((r.published or r.first_seen), r.id))
         if not rows:
             return report
@@ -272,9 +273,9 @@ class StoryBuilder:
         stories = _Stories()
         batch_by_bucket: dict[int, list[int]] = {}
         batch_known: list[_Known] = []
-        links: list[dict] = []
-        members: list[dict] = []
-        bucket_rows: list[dict] = []
+        links: list[dict[str, Any]] = []
+        members: list[dict[str, Any]] = []
+        bucket_rows: list[dict[str, Any]] = []
         horizon = self.window.total_seconds()
         for row, signature, when, keys in new:
             report.articles += 1
@@ -282,14 +283,16 @@ class StoryBuilder:
                 report.empty += 1
             linked: dict[str, tuple[str, float, float, int]] = {}
             # near-duplicates: stored and in-batch articles sharing a bucket
-            candidates = set()
+            candidates: set[int] = set()
             for key in keys:
                 candidates.update(stored_by_bucket.get(key, ()))
                 candidates.update(batch_by_bucket.get(key, ()))
             for other_id in candidates:
                 other_hash = hash_of.get(other_id)
-                other = known.get(other_hash) if other_hash else None
-                if other is None or other_hash == row.content_hash:
+                if other_hash is None or other_hash == row.content_hash:
+                    continue
+                other = known.get(other_hash)
+                if other is None:
                     continue
                 text_sim = _similarity(signature.text, other.signature.text)
                 if text_sim >= self.near_duplicate:
@@ -400,7 +403,7 @@ class StoryBuilder:
         return known
 
 
-def _known(row) -> _Known:
+def _known(row: Any) -> _Known:
     return _Known(row.id, row.content_hash, row.story_id, row.story_time, Signature(
         text=np.frombuffer(row.text_signature, dtype=np.uint32),
         terms=np.frombuffer(row.term_signature, dtype=np.uint32),

@@ -149,7 +149,7 @@ def story_of(source: Any, ref: str) -> int:
     if found is None:
         raise RecordNotFound(f"article {content_hash[:12]} is not in a story yet "
                              "(run `archive stories --update`)")
-    return found
+    return int(found)
 
 
 def story(source: Any, story_id: int, *, diffs: bool = True) -> StoryView:
@@ -197,7 +197,7 @@ def _members(conn: sa.Connection, story_ids: list[int]) -> dict[int, list[StoryM
             articles, articles.c.content_hash == story_articles.c.content_hash))
         .where(story_articles.c.story_id.in_(story_ids))
     ).all()
-    seen: dict[str, tuple[set, set]] = {r.content_hash: (set(), set()) for r in rows}
+    seen: dict[str, tuple[set[str], set[str]]] = {r.content_hash: (set(), set()) for r in rows}
     hashes = list(seen)
     for start in range(0, len(hashes), 2000):
         for c in conn.execute(sa.select(captures.c.content_hash, captures.c.site, captures.c.url)
@@ -244,14 +244,14 @@ def _diffs(conn: sa.Connection, members: list[StoryMember],
     pairs: dict[tuple[str, str], str] = {}
     for link in links:
         if link.kind == "near-duplicate":
-            a, b = sorted((link.content_hash, link.other_hash), key=order.get)
+            a, b = sorted((link.content_hash, link.other_hash), key=lambda h: order[h])
             pairs[(a, b)] = "near-duplicate"
     by_url: dict[str, list[str]] = {}
     for m in members:
         for url in m.urls:
             by_url.setdefault(url, []).append(m.content_hash)
     for hashes in by_url.values():
-        hashes.sort(key=order.get)
+        hashes.sort(key=lambda h: order[h])
         for a, b in zip(hashes, hashes[1:]):
             pairs.setdefault((a, b), "same-url")
     if not pairs:
