@@ -9,7 +9,7 @@ All three are derived data: `reindex` (or `archive stories --update`) fills them
 from the articles. See archive/stories/__init__.py for the method.
 
 Revision ID: 0006
-Revises: 0005
+Revises: 0007
 Create Date: 2026-12-02
 """
 
@@ -21,7 +21,7 @@ from alembic import op
 from archive.db.models import UTCDateTime
 
 revision: str = "0006"
-down_revision: str | None = "0005"
+down_revision: str | None = "0007"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
