@@ -132,7 +132,7 @@ def test_scores_are_shown_with_three_significant_digits_in_plain_decimals(score,
 
 def test_the_title_tier_is_found_through_the_title_index(engine):
     # PostgreSQL: search's title condition must be the expression of the GIN index of
-    # migration 0007, or the planner reads every row. SQLite: FTS5's {title} filter.
+    # migration 0006, or the planner reads every row. SQLite: FTS5's {title} filter.
     from archive.db.models import articles, title_vector
     from archive.query.fts import parse_query
 

@@ -285,7 +285,7 @@ search_vector = sa.literal_column("articles.search_vector", TSVECTOR)
 rank_vector = sa.literal_column("articles.rank_vector", TSVECTOR)
 
 #: PostgreSQL: the title's tsvector, as the expression that the GIN index
-#: ``ix_articles_title_vector`` (migration 0007) is built on: search's first tier, the matches
+#: ``ix_articles_title_vector`` (migration 0006) is built on: search's first tier, the matches
 #: whose title holds a query word, is found through it.
 title_vector = sa.func.to_tsvector(
     sa.literal_column("'english'::regconfig"),

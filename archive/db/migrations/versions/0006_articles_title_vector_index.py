@@ -8,7 +8,7 @@ no column is added and the table is not rewritten; search writes the same
 expression (``archive.db.models.title_vector``) so that the planner uses it.
 SQLite needs nothing: FTS5 filters on the title column itself (``{title} :``).
 
-Revision ID: 0007
+Revision ID: 0006
 Revises: 0005
 Create Date: 2026-12-02
 """
@@ -17,7 +17,7 @@ from collections.abc import Sequence
 
 from alembic import op
 
-revision: str = "0007"
+revision: str = "0006"
 down_revision: str | None = "0005"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None

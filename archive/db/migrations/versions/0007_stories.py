@@ -8,8 +8,8 @@ an in-memory index; ``article_links`` the pairs found, with their similarity.
 All three are derived data: `reindex` (or `archive stories --update`) fills them
 from the articles. See archive/stories/__init__.py for the method.
 
-Revision ID: 0006
-Revises: 0007
+Revision ID: 0007
+Revises: 0006
 Create Date: 2026-12-02
 """
 
@@ -20,8 +20,8 @@ from alembic import op
 
 from archive.db.models import UTCDateTime
 
-revision: str = "0006"
-down_revision: str | None = "0007"
+revision: str = "0007"
+down_revision: str | None = "0006"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
