@@ -17,11 +17,10 @@ from pathlib import Path
 from typing import Any
 
 from archive import indexing
-from archive.db.engine import default_database_url, make_engine, schema_state
-from archive.db.engine import upgrade as migrate
+from archive.db.engine import default_database_url, make_engine, prepare_schema
 from archive.db.rows import CaptureRow
 from archive.db.writer import IndexWriter
-from archive.errors import RecordNotFound, SchemaOutdated
+from archive.errors import ArchiveError, RecordNotFound
 from archive.exchange import CaptureRef, HttpExchange, PreviousCapture, StoredResponse, TopicMatch
 from archive.query import captures as captures_query
 from archive.query.captures import CaptureInfo
@@ -92,15 +91,12 @@ class Archive:
         directory.mkdir(parents=True, exist_ok=True)
         url = database_url or default_database_url(directory)
         engine = make_engine(url)
-        state = schema_state(engine)
-        if state == "empty" or (state == "outdated" and upgrade):
-            migrate(engine)
-        elif state == "outdated":
+        try:
+            # under a database lock: any number of nodes may open an empty database at once
+            prepare_schema(engine, upgrade=upgrade)
+        except ArchiveError:
             engine.dispose()
-            raise SchemaOutdated(
-                "the archive database schema is older than this version of the software; "
-                "run `archive upgrade` (or pass --upgrade) to migrate it"
-            )
+            raise
         return cls(directory, url, engine, **options)
 
     def __enter__(self) -> Archive:
