@@ -25,6 +25,7 @@ from archive.exchange import CaptureRef, HttpExchange, PreviousCapture, StoredRe
 from archive.query import captures as captures_query
 from archive.query.captures import CaptureInfo
 from archive.sites import SiteRegistry
+from archive.warc.naming import default_node_id, safe_part
 from archive.warc.reader import read_record
 from archive.warc.records import RecordLocation, WarcFormatError
 from archive.warc.recovery import recover
@@ -57,6 +58,7 @@ class Archive:
         robots: str = "obey",
         index_batch_size: int = 500,
         index_background: bool = True,
+        node_id: str | None = None,
     ) -> None:
         self.directory = directory
         self.database_url = database_url
@@ -67,6 +69,9 @@ class Archive:
         self.operator = operator
         self.user_agent = user_agent
         self.robots = robots
+        # The crawler node this process writes as: in its WARC file names, and the only
+        # node whose abandoned files its crash recovery touches (default: the host name).
+        self.node_id = safe_part(node_id) if node_id else default_node_id()
         # Full batches are written by a background thread so that a crawl never
         # waits for the database; lookups and close() wait for it to catch up.
         self.index = IndexWriter(engine, batch_size=index_batch_size,
@@ -122,7 +127,7 @@ class Archive:
     ) -> CrawlSession:
         """Begin writing: recovers WARC files a crashed writer left open, then
         opens a new rolling WARC file whose warcinfo names this crawl."""
-        recover(self.directory)  # logs what it truncated
+        recover(self.directory, node=self.node_id)  # logs what it truncated
         crawl_id = uuid.uuid4().hex
         warcinfo = {
             "operator": self.operator,
@@ -138,6 +143,7 @@ class Archive:
             max_size=self.warc_max_size,
             warcinfo_fields=warcinfo,
             compress_level=self.warc_compress_level,
+            node_id=self.node_id,
         )
         return CrawlSession(
             self, writer, crawl_id=crawl_id, spider=spider, topic=topic,
