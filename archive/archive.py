@@ -127,7 +127,7 @@ class Archive:
     ) -> CrawlSession:
         """Begin writing: recovers WARC files a crashed writer left open, then
         opens a new rolling WARC file whose warcinfo names this crawl."""
-        recover(self.directory, node=self.node_id)  # logs what it truncated
+        self.recover()
         crawl_id = uuid.uuid4().hex
         warcinfo = {
             "operator": self.operator,
@@ -149,6 +149,22 @@ class Archive:
             self, writer, crawl_id=crawl_id, spider=spider, topic=topic,
             sites=list(sites or []), settings_digest=settings_digest,
         )
+
+    def recover(self) -> list[str]:
+        """Finish this node's WARC files a crash left open, and index what they hold.
+
+        A crash can come between writing records and committing their index rows;
+        reindexing the recovered files (idempotent upserts) adds exactly what is
+        missing, so no one has to run `reindex` after a crash. Returns the file names."""
+        from archive.reindex import reindex
+
+        names = [name for name, _ in recover(self.directory, node=self.node_id)]
+        paths = [self.directory / name for name in names if (self.directory / name).exists()]
+        if paths:
+            report = reindex(self, paths=paths)
+            logger.warning("recovery: indexed %d file(s) a crash left open: %s",
+                           len(paths), report.summary())
+        return names
 
     # --- querying (notebooks and scripts; see archive.query.api) ---
 
