@@ -36,6 +36,7 @@ from datetime import datetime, timezone
 
 from scrapy import signals
 from scrapy.exceptions import CloseSpider, DontCloseSpider
+from scrapy.utils.misc import load_object
 from scrapy_redis import connection
 from scrapy_redis.dupefilter import RFPDupeFilter
 from scrapy_redis.scheduler import Scheduler
@@ -77,6 +78,7 @@ class RunScopedScheduler(Scheduler):
         self._last_beat = 0.0
         self._last_activity = time.monotonic()
         self._joined = False
+        self._expiry_set = False
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -130,8 +132,10 @@ class RunScopedScheduler(Scheduler):
             if self.stats:
                 self.stats.inc_value("frontier/unavailable")
             raise CloseSpider(FRONTIER_UNAVAILABLE) from None
+        self.spider = spider
         self.df = RFPDupeFilter(self.server, key=self.dupefilter_key, debug=self.debug)
-        super().open(spider)
+        self.queue = load_object(self.queue_cls)(
+            server=self.server, spider=spider, key=self.queue_key, serializer=self.serializer)
         queued = len(self.queue)
         logger.info("Frontier: node %s %s run %s (%d requests queued)%s", self.node_id,
                     "started" if created else "joined", self.run_id, queued,
@@ -165,15 +169,26 @@ class RunScopedScheduler(Scheduler):
 
     def enqueue_request(self, request):
         self._last_activity = time.monotonic()
-        return super().enqueue_request(request)
+        if not request.dont_filter and self.df.request_seen(request):
+            self.df.log(request, self.spider)
+            return False
+        self.queue.push(request)
+        if self.stats:
+            self.stats.inc_value("scheduler/enqueued/redis")
+        if not self._expiry_set:  # the run's keys exist now: give them their TTL at once
+            self._expiry_set = True
+            self._expire()
+        return True
 
     def next_request(self):
         now = time.monotonic()
         if now - self._last_beat >= self.heartbeat:
             self._beat()
-        request = super().next_request()
+        request = self.queue.pop(0)  # never block the reactor; spider_idle does the waiting
         if request is not None:
             self._last_activity = now
+            if self.stats:
+                self.stats.inc_value("scheduler/dequeued/redis")
         return request
 
     def spider_idle(self, spider) -> None:
