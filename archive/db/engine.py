@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import functools
 import logging
 import os
 import re
@@ -124,7 +125,7 @@ def alembic_config(connection: sa.Connection | None = None, url: str | None = No
     from alembic.config import Config
 
     config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.set_main_option("script_location", str(_migrations_dir()))
     config.set_main_option("path_separator", "os")
     if url is not None:
         config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
@@ -236,6 +237,33 @@ def require_current(engine: Engine) -> None:
 
 
 # --- internals ---
+
+
+@functools.lru_cache(maxsize=1)
+def _migrations_dir() -> Path:
+    """The migrations folder; copied out to a temporary folder when the package is run
+    from a zip (a scrapyd egg), as Alembic reads its scripts from the file system."""
+    if MIGRATIONS_DIR.is_dir():
+        return MIGRATIONS_DIR
+    import atexit
+    import importlib.resources
+    import shutil
+    import tempfile
+
+    target = Path(tempfile.mkdtemp(prefix="archive-migrations-")) / "migrations"
+    atexit.register(shutil.rmtree, target.parent, True)
+
+    def copy(source, destination: Path) -> None:
+        destination.mkdir()
+        for entry in source.iterdir():
+            if entry.is_dir():
+                if entry.name != "__pycache__":
+                    copy(entry, destination / entry.name)
+            else:
+                (destination / entry.name).write_bytes(entry.read_bytes())
+
+    copy(importlib.resources.files("archive.db") / "migrations", target)
+    return target
 
 
 def _sqlite_lock_path(url: URL) -> Path | None:
