@@ -127,6 +127,7 @@ class Archive:
     ) -> CrawlSession:
         """Begin writing: recovers WARC files a crashed writer left open, then
         opens a new rolling WARC file whose warcinfo names this crawl."""
+        self._check_one_folder()
         self.recover()
         crawl_id = uuid.uuid4().hex
         warcinfo = {
@@ -149,6 +150,29 @@ class Archive:
             self, writer, crawl_id=crawl_id, spider=spider, topic=topic,
             sites=list(sites or []), settings_digest=settings_digest,
         )
+
+    def _check_one_folder(self) -> None:
+        """Refuse to write where the other nodes' files are not: all nodes of a crawl write
+        into one shared WARC folder (see docs/scaling.md). A node given a folder of its own
+        while the shared database indexes other nodes' recent files elsewhere would make an
+        archive that no reader can follow from the database to the records."""
+        import sqlalchemy as sa
+
+        from archive.db.engine import connect
+        from archive.db.models import captures
+        from archive.warc.naming import OPEN_SUFFIX, node_of
+
+        recent = sa.select(captures.c.warc_filename).order_by(captures.c.id.desc()).limit(200)
+        with connect(self.engine) as conn:
+            names = {row[0] for row in conn.execute(recent)}
+        others = {name for name in names if node_of(name) not in (None, self.node_id)}
+        if others and not any((self.directory / name).exists()
+                              or (self.directory / (name + OPEN_SUFFIX)).exists() for name in others):
+            raise ArchiveError(
+                f"the database indexes other nodes' recent WARC files ({len(others)} checked, e.g. "
+                f"{sorted(others)[0]}) that are not in {self.directory}: every node of a crawl must "
+                "write into the one shared ARCHIVE_DIR"
+            )
 
     def recover(self) -> list[str]:
         """Finish this node's WARC files a crash left open, and index what they hold.

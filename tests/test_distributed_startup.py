@@ -61,3 +61,23 @@ def test_node_that_cannot_open_the_archive_exits_1_without_fetching(tmp_path):
         assert web.hits == hits_before  # not one request reached the web
     finally:
         web.stop()
+
+
+def test_a_node_with_a_folder_of_its_own_is_refused(tmp_path):
+    """One shared WARC folder for all nodes: a node pointed at another folder while the
+    shared database indexes the other nodes' recent files stops before writing."""
+    from archive import Archive
+    from archive.errors import ArchiveError
+    from test_warc_support import make_exchange
+
+    url = f"sqlite:///{tmp_path / 'index.sqlite'}"
+    with Archive.open(tmp_path / "shared", url, node_id="node-1") as archive:
+        session = archive.start_crawl(spider="topic")
+        session.write_response(make_exchange())
+        session.close()
+    with Archive.open(tmp_path / "shared", url, node_id="node-2") as archive:
+        archive.start_crawl(spider="topic").close()  # the shared folder: fine
+    with Archive.open(tmp_path / "own", url, node_id="node-3") as archive:
+        with pytest.raises(ArchiveError, match="one shared ARCHIVE_DIR"):
+            archive.start_crawl(spider="topic")
+    assert not (tmp_path / "own").exists() or not any((tmp_path / "own").glob("*.warc.gz*"))
