@@ -75,6 +75,7 @@ class RunScopedScheduler(Scheduler):
         self.token = f"{self.node_id}|{os.getpid()}|{uuid.uuid4().hex[:8]}"
         self.debug = debug
         self._base = ""
+        self._current_key = ""
         self._last_beat = 0.0
         self._last_activity = time.monotonic()
         self._joined = False
@@ -204,7 +205,8 @@ class RunScopedScheduler(Scheduler):
         with self.server.lock(self.run_key(spider_name) + ":lock", timeout=_LOCK_TIMEOUT,
                               blocking_timeout=_LOCK_TIMEOUT):
             run_id = self.run_id
-            if run_id is None:
+            automatic = run_id is None
+            if automatic:
                 current = self.server.get(self.run_key(spider_name))
                 if current is None:
                     run_id = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
@@ -212,8 +214,10 @@ class RunScopedScheduler(Scheduler):
                     created = True
                 else:
                     run_id = current.decode() if isinstance(current, bytes) else current
-            run_id = self.run_id = safe_part(run_id)
+            self.run_id = safe_part(run_id)
             self._base = f"{self.key_prefix}{spider_name}:{self.run_id}:"
+            # the pointer to the current run exists (and needs a TTL) for automatic runs only
+            self._current_key = self.run_key(spider_name) if automatic else ""
             self.queue_key = self._base + "requests"
             self.dupefilter_key = self._base + "dupefilter"
             now = time.time()
@@ -221,7 +225,7 @@ class RunScopedScheduler(Scheduler):
                 token for token, beat in self._members()
                 if token.split("|", 1)[0] == self.node_id or beat < now - self.node_timeout
             ]
-            if self.run_id == run_id and not created:  # an explicit or an existing run id
+            if not created:  # an explicit run id, or a current run whose keys are gone
                 created = not self.server.exists(self.queue_key, self.dupefilter_key,
                                                  self.nodes_key)
             if dead:
@@ -270,12 +274,6 @@ class RunScopedScheduler(Scheduler):
 
     def _expire(self) -> None:
         pipe = self.server.pipeline(transaction=False)
-        for key in self._run_keys():
+        for key in self._run_keys() + ([self._current_key] if self._current_key else []):
             pipe.expire(key, self.run_ttl)
-        if self.spider_name_known:
-            pipe.expire(self.run_key(self.spider.name), self.run_ttl)
         pipe.execute()
-
-    @property
-    def spider_name_known(self) -> bool:
-        return getattr(self, "spider", None) is not None
