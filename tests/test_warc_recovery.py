@@ -143,3 +143,12 @@ def test_another_process_never_recovers_a_live_writers_file(tmp_path):
         assert os.listdir(tmp_path) == [open_name]
         w.write_exchange(make_exchange(url="https://news.example/after"))
     assert len(list(iter_records(tmp_path / open_name[: -len(".open")]))) == 5
+
+
+def test_a_file_created_but_never_locked_is_removed(tmp_path):
+    """A crash between creating `<name>.open.new` and renaming it to `.open`."""
+    name = warc_filename("archive", FETCHED_AT, 0, "node-1", 12345) + ".open.new"
+    (tmp_path / name).write_bytes(b"")
+    assert recover(tmp_path, node="node-2") == [] and (tmp_path / name).exists()
+    assert recover(tmp_path, node="node-1") == []
+    assert os.listdir(tmp_path) == []

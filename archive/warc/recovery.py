@@ -22,7 +22,7 @@ import os
 from pathlib import Path
 
 from archive.warc.gzipmembers import MemberError, iter_members
-from archive.warc.naming import OPEN_SUFFIX, WARC_SUFFIX, final_name, node_of
+from archive.warc.naming import OPEN_SUFFIX, PENDING_SUFFIX, WARC_SUFFIX, final_name, node_of
 from archive.warc.writer import open_in_this_process
 
 logger = logging.getLogger(__name__)
@@ -46,7 +46,25 @@ def recover(directory: str | os.PathLike, node: str | None = None) -> list[tuple
         result = _recover_if_abandoned(path)
         if result is not None:
             recovered.append(result)
+    for path in sorted(directory.glob("*" + WARC_SUFFIX + OPEN_SUFFIX + PENDING_SUFFIX)):
+        if node is None or node_of(path.name[: -len(PENDING_SUFFIX)]) == node:
+            _remove_if_abandoned(path)  # a crash between creating a file and locking it
     return recovered
+
+
+def _remove_if_abandoned(path: Path) -> None:
+    try:
+        fh = open(path, "rb")
+    except FileNotFoundError:
+        return
+    with fh:
+        try:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return  # its writer is about to rename it to `.open`
+        if path.exists() and os.path.samestat(os.fstat(fh.fileno()), path.stat()):
+            path.unlink()
+            logger.warning("recovery: removed %s: created, never written", path.name)
 
 
 def _recover_if_abandoned(path: Path) -> tuple[str, int] | None:
