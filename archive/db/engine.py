@@ -151,8 +151,10 @@ def prepare_schema(engine: Engine, *, upgrade: bool = False) -> SchemaState:
     """
     from alembic import command
 
+    if schema_state(engine) == "current":
+        return "current"  # the usual case: no lock, no write transaction (readers stay readers)
     with schema_lock(engine) as connection:
-        state = _schema_state(connection)
+        state = _schema_state(connection)  # again, under the lock: another node may have done it
         if state == "empty" or (state == "outdated" and upgrade):
             command.upgrade(alembic_config(connection), "head")
         elif state == "outdated":
