@@ -91,7 +91,8 @@ def test_three_nodes_one_crawl(web, own_redis, tmp_path):
         env.pop("ARCHIVE_DATABASE_URL", None)
         proc = subprocess.run(
             [sys.executable, "-m", "scrapy", "crawl", "topic", "-a", f"topic={TOPIC}",
-             "-a", f"sites={sites}", "-s", f"ARCHIVE_DIR={single}", "-s", "EXTRACT_WORKERS=1"],
+             "-a", f"sites={sites}", "-s", f"ARCHIVE_DIR={single}", "-s", "EXTRACT_WORKERS=1",
+             "-s", "DOWNLOAD_TIMEOUT=30"],
             cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
         assert proc.returncode == 0, proc.stderr[-3000:]
         reference = sqlite3.connect(single / "archive.sqlite")
