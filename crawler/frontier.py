@@ -204,9 +204,9 @@ class RunScopedScheduler(Scheduler):
         created = False
         with self.server.lock(self.run_key(spider_name) + ":lock", timeout=_LOCK_TIMEOUT,
                               blocking_timeout=_LOCK_TIMEOUT):
-            run_id = self.run_id
+            run_id: str | None = self.run_id
             automatic = run_id is None
-            if automatic:
+            if run_id is None:
                 current = self.server.get(self.run_key(spider_name))
                 if current is None:
                     run_id = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]

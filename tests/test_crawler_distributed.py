@@ -9,9 +9,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import SHARED_REDIS_URL as REDIS_URL
 
 from crawler.demoweb import DemoWeb
-from tests_support_redis import REDIS_URL, own_redis  # noqa: F401  (fixture)
 
 ROOT = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.slow

@@ -5,13 +5,12 @@ removes only its own keys."""
 
 from __future__ import annotations
 
-
 import pytest
 import scrapy
+from conftest import SHARED_REDIS_URL as REDIS_URL
 from scrapy.utils.test import get_crawler
 
 from crawler.frontier import RunScopedScheduler
-from tests_support_redis import REDIS_URL, own_redis  # noqa: F401  (fixture)
 
 
 def make_scheduler(prefix: str, node: str, **settings) -> RunScopedScheduler:

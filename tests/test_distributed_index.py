@@ -11,11 +11,12 @@ import multiprocessing
 import random
 from datetime import timedelta
 
+from test_db_index import HOUR, T0, article, capture, crawl, digest
+
 from archive.db.engine import make_engine, upgrade
 from archive.db.rows import TopicMatchRow
 from archive.db.writer import IndexWriter as Index
 from archive.query.dump import dump_tables
-from test_db_index import HOUR, T0, article, capture, crawl, digest
 
 WRITERS = 4
 ARTICLES = 60

@@ -20,14 +20,21 @@ from collections import Counter
 
 import pytest
 import sqlalchemy as sa
-
+from conftest import SHARED_REDIS_URL as REDIS_URL
 from conftest import fresh_pg_schema
+from distributed_support import (
+    ROOT,
+    TOPIC,
+    Node,
+    article_urls,
+    assert_clean,
+    count_requests,
+    node_command,
+    run_nodes,
+)
+
 from archive.warc.naming import node_of
 from crawler.demoweb import DemoWeb
-from distributed_support import (
-    ROOT, TOPIC, article_urls, assert_clean, count_requests, node_command, run_nodes, Node,
-)
-from tests_support_redis import REDIS_URL, own_redis  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.slow
 

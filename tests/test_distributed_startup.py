@@ -66,9 +66,10 @@ def test_node_that_cannot_open_the_archive_exits_1_without_fetching(tmp_path):
 def test_a_node_with_a_folder_of_its_own_is_refused(tmp_path):
     """One shared WARC folder for all nodes: a node pointed at another folder while the
     shared database indexes the other nodes' recent files stops before writing."""
+    from test_warc_support import make_exchange
+
     from archive import Archive
     from archive.errors import ArchiveError
-    from test_warc_support import make_exchange
 
     url = f"sqlite:///{tmp_path / 'index.sqlite'}"
     with Archive.open(tmp_path / "shared", url, node_id="node-1") as archive:
