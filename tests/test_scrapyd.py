@@ -110,7 +110,7 @@ def test_deploy_schedule_and_archive(scrapyd, tmp_path):
             assert time.monotonic() < deadline, jobs
             time.sleep(1)
         log = next((home / "logs" / "news_archive" / "topic").glob(f"{job['jobid']}.log")).read_text()
-        assert "'finish_reason': 'finished'" in log, log[-3000:]
+        assert "Closing spider (finished)" in log, log[-3000:]
         assert "Traceback" not in log, log[-3000:]
         conn = sqlite3.connect(archive_dir / "archive.sqlite")
         for story in web.expected["stories"]:
