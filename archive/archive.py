@@ -17,15 +17,15 @@ from pathlib import Path
 from typing import Any
 
 from archive import indexing
-from archive.db.engine import default_database_url, make_engine, schema_state
-from archive.db.engine import upgrade as migrate
+from archive.db.engine import default_database_url, make_engine, prepare_schema
 from archive.db.rows import CaptureRow
 from archive.db.writer import IndexWriter
-from archive.errors import RecordNotFound, SchemaOutdated
+from archive.errors import ArchiveError, RecordNotFound
 from archive.exchange import CaptureRef, HttpExchange, PreviousCapture, StoredResponse, TopicMatch
 from archive.query import captures as captures_query
 from archive.query.captures import CaptureInfo
 from archive.sites import SiteRegistry
+from archive.warc.naming import default_node_id, safe_part
 from archive.warc.reader import read_record
 from archive.warc.records import RecordLocation, WarcFormatError
 from archive.warc.recovery import recover
@@ -58,6 +58,7 @@ class Archive:
         robots: str = "obey",
         index_batch_size: int = 500,
         index_background: bool = True,
+        node_id: str | None = None,
     ) -> None:
         self.directory = directory
         self.database_url = database_url
@@ -68,6 +69,9 @@ class Archive:
         self.operator = operator
         self.user_agent = user_agent
         self.robots = robots
+        # The crawler node this process writes as: in its WARC file names, and the only
+        # node whose abandoned files its crash recovery touches (default: the host name).
+        self.node_id = safe_part(node_id) if node_id else default_node_id()
         # Full batches are written by a background thread so that a crawl never
         # waits for the database; lookups and close() wait for it to catch up.
         self.index = IndexWriter(engine, batch_size=index_batch_size,
@@ -92,15 +96,12 @@ class Archive:
         directory.mkdir(parents=True, exist_ok=True)
         url = database_url or default_database_url(directory)
         engine = make_engine(url)
-        state = schema_state(engine)
-        if state == "empty" or (state == "outdated" and upgrade):
-            migrate(engine)
-        elif state == "outdated":
+        try:
+            # under a database lock: any number of nodes may open an empty database at once
+            prepare_schema(engine, upgrade=upgrade)
+        except ArchiveError:
             engine.dispose()
-            raise SchemaOutdated(
-                "the archive database schema is older than this version of the software; "
-                "run `archive upgrade` (or pass --upgrade) to migrate it"
-            )
+            raise
         return cls(directory, url, engine, **options)
 
     def __enter__(self) -> Archive:
@@ -126,7 +127,8 @@ class Archive:
     ) -> CrawlSession:
         """Begin writing: recovers WARC files a crashed writer left open, then
         opens a new rolling WARC file whose warcinfo names this crawl."""
-        recover(self.directory)  # logs what it truncated
+        self._check_one_folder()
+        self.recover()
         crawl_id = uuid.uuid4().hex
         warcinfo = {
             "operator": self.operator,
@@ -142,11 +144,51 @@ class Archive:
             max_size=self.warc_max_size,
             warcinfo_fields=warcinfo,
             compress_level=self.warc_compress_level,
+            node_id=self.node_id,
         )
         return CrawlSession(
             self, writer, crawl_id=crawl_id, spider=spider, topic=topic,
             sites=list(sites or []), settings_digest=settings_digest,
         )
+
+    def _check_one_folder(self) -> None:
+        """Refuse to write where the other nodes' files are not: all nodes of a crawl write
+        into one shared WARC folder (see docs/scaling.md). A node given a folder of its own
+        while the shared database indexes other nodes' recent files elsewhere would make an
+        archive that no reader can follow from the database to the records."""
+        import sqlalchemy as sa
+
+        from archive.db.engine import connect
+        from archive.db.models import captures
+        from archive.warc.naming import OPEN_SUFFIX, node_of
+
+        recent = sa.select(captures.c.warc_filename).order_by(captures.c.id.desc()).limit(200)
+        with connect(self.engine) as conn:
+            names = {row[0] for row in conn.execute(recent)}
+        others = {name for name in names if node_of(name) not in (None, self.node_id)}
+        if others and not any((self.directory / name).exists()
+                              or (self.directory / (name + OPEN_SUFFIX)).exists() for name in others):
+            raise ArchiveError(
+                f"the database indexes other nodes' recent WARC files ({len(others)} checked, e.g. "
+                f"{sorted(others)[0]}) that are not in {self.directory}: every node of a crawl must "
+                "write into the one shared ARCHIVE_DIR"
+            )
+
+    def recover(self) -> list[str]:
+        """Finish this node's WARC files a crash left open, and index what they hold.
+
+        A crash can come between writing records and committing their index rows;
+        reindexing the recovered files (idempotent upserts) adds exactly what is
+        missing, so no one has to run `reindex` after a crash. Returns the file names."""
+        from archive.reindex import reindex
+
+        names = [name for name, _ in recover(self.directory, node=self.node_id)]
+        paths = [self.directory / name for name in names if (self.directory / name).exists()]
+        if paths:
+            report = reindex(self, paths=paths)
+            logger.warning("recovery: indexed %d file(s) a crash left open: %s",
+                           len(paths), report.summary())
+        return names
 
     # --- querying (notebooks and scripts; see archive.query.api) ---
 

@@ -158,11 +158,12 @@ class _Rebuilder:
         )
 
 
-def reindex(archive, progress: Callable[[int], None] | None = None) -> ReindexReport:
-    """Rebuild `archive`'s index (an open `Archive`) from its WARC files."""
+def reindex(archive, progress: Callable[[int], None] | None = None, *,
+            paths: list[Path] | None = None) -> ReindexReport:
+    """Rebuild `archive`'s index (an open `Archive`) from its WARC files (or only `paths`)."""
     report = ReindexReport()
     rebuilder = _Rebuilder(archive.index, report)
-    for path in warc_files(Path(archive.directory)):
+    for path in warc_files(Path(archive.directory)) if paths is None else paths:
         report.files += 1
         try:
             rebuilder.file(path)

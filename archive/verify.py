@@ -4,6 +4,11 @@ One sequential pass reads every record of every WARC file (digests checked),
 then every capture and derived row of the index is matched against what the
 pass found at its file, offset and length. Problems are collected with the
 exact file, offset and reason; nothing stops at the first one.
+
+Several crawler nodes share one database. `node=` narrows the check to one node:
+its files (the node id in their names) and the rows pointing into them, so one
+node's folder can be checked against the shared database. `directories=` checks
+the union of several folders (one per node, or copies) as one archive.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ from pathlib import Path
 
 from archive.query.captures import iter_captures, iter_derived
 from archive.warc.digests import verify_digests
+from archive.warc.naming import node_of
 from archive.warc.reader import iter_records, warc_files
 from archive.warc.records import RecordLocation, WarcFormatError
 
@@ -58,19 +64,31 @@ class _Seen:
     payload_digest: str | None
 
 
-def verify(archive, progress: Callable[[int], None] | None = None) -> VerifyReport:
-    """Check `archive` (an open `Archive`); `progress(n)` is called per record read."""
+def verify(archive, progress: Callable[[int], None] | None = None, *, node: str | None = None,
+           directories: list[Path] | None = None) -> VerifyReport:
+    """Check `archive` (an open `Archive`); `progress(n)` is called per record read.
+
+    `node`: only that node's WARC files and the index rows that point into them.
+    `directories`: the WARC folders to read (default: the archive's own folder)."""
     report = VerifyReport()
-    seen = _scan_files(Path(archive.directory), report, progress)
+    folders = [Path(d) for d in directories] if directories else [Path(archive.directory)]
+    seen: dict[str, _Seen] = {}
+    for folder in folders:
+        seen.update(_scan_files(folder, report, progress, node))
+    mine = (lambda filename: True) if node is None else (lambda filename: node_of(filename) == node)
     indexed: set[str] = set()
     archive.index.flush()
     for row in iter_captures(archive.engine):
+        if not mine(row.warc_filename):
+            continue
         report.captures += 1
         indexed.add(row.record_id)
         _check_row(report, seen, row.record_id, row.warc_filename, row.warc_offset,
                    row.warc_length, expected_types=(row.record_type,),
                    payload_digest=row.payload_digest)
     for derived in iter_derived(archive.engine):
+        if not mine(derived.warc_filename):
+            continue
         report.derived += 1
         indexed.add(derived.record_id)
         _check_row(report, seen, derived.record_id, derived.warc_filename, derived.warc_offset,
@@ -83,9 +101,18 @@ def verify(archive, progress: Callable[[int], None] | None = None) -> VerifyRepo
     return report
 
 
-def _scan_files(directory: Path, report: VerifyReport, progress) -> dict[str, _Seen]:
+def _scan_files(directory: Path, report: VerifyReport, progress,
+                node: str | None = None) -> dict[str, _Seen]:
     seen: dict[str, _Seen] = {}
+    if not directory.is_dir():
+        report.problems.append(Problem(str(directory), None, "WARC folder does not exist"))
+        return seen
     for path in warc_files(directory):
+        if node is not None and node_of(path.name) != node:
+            continue
+        if path.name in report.file_names:
+            report.problems.append(Problem(path.name, None, f"a second copy in {directory}"))
+            continue
         report.file_names.add(path.name)
         report.files += 1
         try:

@@ -21,6 +21,8 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
+ARCHIVE_UNAVAILABLE = "archive_unavailable"  # the finish reason when the archive cannot be opened
+
 DIGESTED_SETTINGS = (
     "USER_AGENT", "ROBOTSTXT_OBEY", "DOWNLOAD_MAXSIZE", "DOWNLOAD_TIMEOUT", "DEPTH_LIMIT",
     "TOPIC_DEPTH_LIMIT", "TOPIC_MIN_SCORE", "EXTRACT_ENABLED", "EXTRACT_MIN_TEXT_LENGTH",
@@ -55,7 +57,9 @@ class CrawlState:
 
     Settings: ARCHIVE_DIR ("archive-data"), ARCHIVE_DATABASE_URL (None: SQLite inside
     ARCHIVE_DIR), ARCHIVE_WARC_PREFIX ("archive"), ARCHIVE_WARC_MAX_SIZE (1e9),
-    ARCHIVE_INDEX_BATCH_SIZE (500), ARCHIVE_OPERATOR, USER_AGENT, ROBOTSTXT_OBEY.
+    ARCHIVE_INDEX_BATCH_SIZE (500), ARCHIVE_OPERATOR, USER_AGENT, ROBOTSTXT_OBEY,
+    ARCHIVE_NODE_ID (None: the host name; the node id in WARC file names, see
+    settings/distributed.py).
     """
 
     _by_crawler: WeakKeyDictionary = WeakKeyDictionary()
@@ -95,6 +99,7 @@ class CrawlState:
                     "operator": settings.get("ARCHIVE_OPERATOR", ""),
                     "user_agent": settings.get("USER_AGENT", ""),
                     "robots": "obey" if settings.getbool("ROBOTSTXT_OBEY") else "ignore",
+                    "node_id": settings.get("ARCHIVE_NODE_ID") or None,
                 },
                 settings_digest=hashlib.sha256(
                     json.dumps(digest_source, sort_keys=True, default=str).encode()
@@ -112,7 +117,7 @@ class CrawlState:
         """Open the archive and start the crawl session (once); CloseSpider when it cannot."""
         if self._opened:
             if self.session is None:
-                raise CloseSpider("archive_unavailable")
+                raise CloseSpider(ARCHIVE_UNAVAILABLE)
             return
         self._opened = True
         quiet = logging.getLogger("alembic.runtime.migration")
@@ -132,11 +137,19 @@ class CrawlState:
                 self._states[canonical_url(previous.url)] = previous
                 if previous.content_hash:
                     self._hashes.add(previous.content_hash)
-        except ArchiveError as exc:
-            logger.error("Cannot open the archive in %s: %s", self.directory, exc)
+        except Exception as exc:
+            # Any failure here (not only the library's own errors: a database error while
+            # setting up the schema too) stops the crawl before its first request: a crawl
+            # must never fetch without archiving. `scrapy crawl` then exits 1.
+            reason = str(exc) if isinstance(exc, ArchiveError) else f"{type(exc).__name__}: {exc}"
+            logger.error("Cannot open the archive in %s: %s", self.directory, " ".join(reason.split()))
             self.open_failed = True
-            self._close_archive()
-            raise CloseSpider("archive_unavailable") from exc
+            self.session = None
+            try:
+                self._close_archive()
+            except Exception:  # the archive is half-open; closing it must not hide why
+                logger.debug("closing the half-open archive failed", exc_info=True)
+            raise CloseSpider(ARCHIVE_UNAVAILABLE) from exc
         logger.info("Archive %s open (crawl %s); %d URLs already captured",
                     self.directory, self.session.crawl_id, len(self._states))
 

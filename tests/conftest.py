@@ -105,3 +105,25 @@ def engine(db_url):
     upgrade(engine)
     yield engine
     engine.dispose()
+
+
+SHARED_REDIS_DB = 11
+SHARED_REDIS_URL = f"redis://{REDIS_HOST}:{REDIS_PORT}/{SHARED_REDIS_DB}"
+
+
+@pytest.fixture
+def own_redis():
+    """(client, prefix) on SHARED_REDIS_URL: Redis is shared with other test runs, so
+    a test gets a key prefix of its own, and only its keys are deleted afterwards."""
+    _require("Redis", REDIS_HOST, REDIS_PORT)
+    import redis
+
+    client = redis.Redis(host=REDIS_HOST, port=REDIS_PORT, db=SHARED_REDIS_DB)
+    prefix = f"t{uuid.uuid4().hex[:12]}:"
+    try:
+        yield client, prefix
+    finally:
+        keys = list(client.scan_iter(prefix + "*"))
+        if keys:
+            client.delete(*keys)
+        client.close()

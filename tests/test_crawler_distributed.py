@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import SHARED_REDIS_URL as REDIS_URL
 
 from crawler.demoweb import DemoWeb
 
@@ -16,9 +17,8 @@ ROOT = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.slow
 
 
-def test_crawl_with_redis_frontier(redis_url, tmp_path):
-    import redis
-
+def test_crawl_with_redis_frontier(own_redis, tmp_path):
+    client, prefix = own_redis
     web = DemoWeb(filler_per_outlet=3).start()
     try:
         sites = web.write_sites_yaml(tmp_path / "sites.yaml")
@@ -27,7 +27,8 @@ def test_crawl_with_redis_frontier(redis_url, tmp_path):
         proc = subprocess.run(
             [sys.executable, "-m", "scrapy", "crawl", "topic",
              "-a", "topic=(defence OR defense) AND (India OR Delhi) AND Hegseth", "-a", f"sites={sites}",
-             "-s", f"ARCHIVE_DIR={tmp_path / 'archive'}", "-s", f"REDIS_URL={redis_url}",
+             "-s", f"ARCHIVE_DIR={tmp_path / 'archive'}", "-s", f"REDIS_URL={REDIS_URL}",
+             "-s", f"FRONTIER_KEY_PREFIX={prefix}",
              "-s", "DOWNLOAD_TIMEOUT=3", "-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False",
              "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=8", "-s", "SCHEDULER_IDLE_BEFORE_CLOSE=1",
              "-s", "CLOSESPIDER_TIMEOUT=240"],
@@ -35,13 +36,10 @@ def test_crawl_with_redis_frontier(redis_url, tmp_path):
         )
         assert proc.returncode == 0, proc.stderr[-4000:]
         assert "Traceback" not in proc.stderr, proc.stderr[-4000:]
-        assert "scheduler/enqueued/redis" in proc.stderr
-        # the shared seen-set lives in Redis (persisted for other nodes / resumed runs)
-        client = redis.Redis.from_url(redis_url)
-        try:
-            assert client.scard("topic:dupefilter") > 20
-        finally:
-            client.close()
+        # the run's frontier lived in Redis under run-scoped keys, removed when it ended
+        assert "Frontier: node" in proc.stderr and "started run" in proc.stderr
+        assert "its keys are removed" in proc.stderr
+        assert list(client.scan_iter(prefix + "*")) == []
         conn = sqlite3.connect(tmp_path / "archive" / "archive.sqlite")
         for story in web.expected["stories"]:
             row = conn.execute(

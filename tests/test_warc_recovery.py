@@ -5,7 +5,10 @@ from __future__ import annotations
 import logging
 import os
 import shutil
+import signal
 import socket
+import subprocess
+import sys
 
 from test_warc_support import FETCHED_AT, make_exchange, warcio_records
 
@@ -70,11 +73,33 @@ def test_files_being_written_are_left_alone(tmp_path):
         open_name = w.current_filename + ".open"
         assert recover(tmp_path) == []
         assert os.listdir(tmp_path) == [open_name]
-    # a file named after a live process on this host (our parent) is someone's open file
-    live = warc_filename("archive", FETCHED_AT, 0, socket.gethostname(), os.getppid()) + ".open"
-    (tmp_path / live).write_bytes(b"")
-    assert recover(tmp_path) == []
-    assert (tmp_path / live).exists()
+    # a file another process holds the lease on (flock) is someone's open file, whatever
+    # its name says; once that process is gone (here: SIGKILL) the file is recovered
+    name = warc_filename("archive", FETCHED_AT, 0, socket.gethostname(), os.getppid()) + ".open"
+    with WarcWriter(tmp_path / "scratch") as w:
+        w.write_exchange(make_exchange())
+        (tmp_path / name).write_bytes((tmp_path / "scratch" / (w.current_filename + ".open")).read_bytes())
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import fcntl, sys, time; f = open(sys.argv[1], 'rb'); "
+         "fcntl.flock(f, fcntl.LOCK_EX); print('locked', flush=True); time.sleep(60)",
+         str(tmp_path / name)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "locked"
+        assert recover(tmp_path) == []
+        assert (tmp_path / name).exists()
+    finally:
+        holder.send_signal(signal.SIGKILL)
+        holder.wait()
+    assert recover(tmp_path) == [(name[: -len(".open")], 0)]
+
+
+def test_recovery_for_a_node_only_touches_that_nodes_files(tmp_path):
+    directory, scratch = tmp_path / "warcs", tmp_path / "scratch"
+    directory.mkdir()
+    path, locations = crashed_file(directory, scratch, cut_into_last=5)  # node "crashed-host"
+    assert recover(directory, node="node-2") == []
+    assert path.exists()
+    assert recover(directory, node="crashed-host") == [(locations[0].response.filename, 5)]
 
 
 def test_missing_directory(tmp_path):
@@ -102,3 +127,28 @@ def test_reused_pid_does_not_protect_an_old_file(tmp_path):
         path.write_bytes((tmp_path / "scratch" / (w.current_filename + ".open")).read_bytes())
     os.utime(path, (0, 0))  # last written in 1970: long before our parent started
     assert recover(tmp_path) == [(name[: -len(".open")], 0)]
+
+
+def test_another_process_never_recovers_a_live_writers_file(tmp_path):
+    """The lease is the writer's flock: a second process on the same folder and node
+    (a node restarting while another instance still writes) leaves the file alone."""
+    with WarcWriter(tmp_path, node_id="node-1") as w:
+        w.write_exchange(make_exchange())
+        open_name = w.current_filename + ".open"
+        code = ("import sys; from archive.warc import recover; "
+                "print(recover(sys.argv[1], node='node-1'))")
+        out = subprocess.run([sys.executable, "-c", code, str(tmp_path)], check=True,
+                             capture_output=True, text=True).stdout
+        assert out.strip() == "[]"
+        assert os.listdir(tmp_path) == [open_name]
+        w.write_exchange(make_exchange(url="https://news.example/after"))
+    assert len(list(iter_records(tmp_path / open_name[: -len(".open")]))) == 5
+
+
+def test_a_file_created_but_never_locked_is_removed(tmp_path):
+    """A crash between creating `<name>.open.new` and renaming it to `.open`."""
+    name = warc_filename("archive", FETCHED_AT, 0, "node-1", 12345) + ".open.new"
+    (tmp_path / name).write_bytes(b"")
+    assert recover(tmp_path, node="node-2") == [] and (tmp_path / name).exists()
+    assert recover(tmp_path, node="node-1") == []
+    assert os.listdir(tmp_path) == []

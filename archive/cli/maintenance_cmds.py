@@ -36,21 +36,31 @@ quiet_option = click.option("--quiet", "-q", is_flag=True, help="No progress bar
 
 @click.command()
 @quiet_option
+@click.option("--node", metavar="ID", help="Check one crawler node: its WARC files (the node "
+              "id in their names) and the index rows pointing into them.")
+@click.option("--also-dir", "also_dirs", multiple=True, metavar="DIR",
+              type=click.Path(file_okay=False),
+              help="Another WARC folder of the same crawl (repeatable): check them all as one.")
 @pass_archive
-def verify(ctx, quiet: bool) -> None:
+def verify(ctx, quiet: bool, node: str | None, also_dirs: tuple[str, ...]) -> None:
     """Check that every indexed capture exists in its WARC file with matching
     digests and that every response/conversion record is indexed.
 
-    Exits 1 and lists file, offset and reason for each problem.
+    Exits 1 and lists file, offset and reason for each problem. With several
+    crawler nodes on one database, --node checks one node's files and rows.
 
     \b
-    Example:
+    Examples:
       archive --dir ./archive-data verify
+      archive --dir /data/archive --db postgresql://archive@db/news verify --node crawler-2
     """
+    from pathlib import Path
+
     from archive.verify import verify as run_verify
 
     with ctx.open() as archive, _progress(quiet, "records") as progress:
-        report = run_verify(archive, progress=progress)
+        folders = [Path(archive.directory), *map(Path, also_dirs)] if also_dirs else None
+        report = run_verify(archive, progress=progress, node=node, directories=folders)
     _finish(report)
 
 

@@ -3,11 +3,18 @@
 ``make_engine`` opens (and probes) the database so that an unreachable one
 fails at once with a single-line ``DatabaseUnavailable`` naming the URL
 (password hidden) and the reason.
+
+Schema set-up and migration run under a database-wide lock (``schema_lock``):
+a PostgreSQL advisory lock per schema, a file lock next to a SQLite file. Any
+number of crawler nodes can open the same empty database at once: the first
+creates the schema, the others wait for it and then find it current.
 """
 
 from __future__ import annotations
 
 import contextlib
+import fcntl
+import functools
 import logging
 import os
 import re
@@ -118,7 +125,7 @@ def alembic_config(connection: sa.Connection | None = None, url: str | None = No
     from alembic.config import Config
 
     config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.set_main_option("script_location", str(_migrations_dir()))
     config.set_main_option("path_separator", "os")
     if url is not None:
         config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
@@ -127,11 +134,56 @@ def alembic_config(connection: sa.Connection | None = None, url: str | None = No
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Migrate the database to ``revision`` (default: the newest) in one transaction."""
+    """Migrate the database to ``revision`` (default: the newest) in one transaction,
+    under the schema lock (concurrent callers wait, then find nothing left to do)."""
     from alembic import command
 
-    with connect(engine, begin=True) as connection:
+    with schema_lock(engine) as connection:
         command.upgrade(alembic_config(connection), revision)
+
+
+def prepare_schema(engine: Engine, *, upgrade: bool = False) -> SchemaState:
+    """Create the schema on an empty database (and migrate an older one when
+    ``upgrade``), under the schema lock; returns the state found before.
+
+    Raises SchemaOutdated for an older schema without ``upgrade``. Safe to call
+    from many processes at once on the same empty database.
+    """
+    from alembic import command
+
+    if schema_state(engine) == "current":
+        return "current"  # the usual case: no lock, no write transaction (readers stay readers)
+    with schema_lock(engine) as connection:
+        state = _schema_state(connection)  # again, under the lock: another node may have done it
+        if state == "empty" or (state == "outdated" and upgrade):
+            command.upgrade(alembic_config(connection), "head")
+        elif state == "outdated":
+            raise SchemaOutdated(
+                "the archive database schema is older than this version of the software; "
+                "run `archive upgrade` (or pass --upgrade) to migrate it"
+            )
+    return state
+
+
+@contextlib.contextmanager
+def schema_lock(engine: Engine) -> Iterator[sa.Connection]:
+    """A write transaction holding the database's schema lock until it ends.
+
+    PostgreSQL: ``pg_advisory_xact_lock`` on a key derived from the current schema
+    (released at commit or rollback, also when the process dies). SQLite: an
+    exclusive ``flock`` on ``<database>.schema-lock`` (released when the process
+    dies); an in-memory database needs none.
+    """
+    lock_path = _sqlite_lock_path(engine.url)
+    with contextlib.ExitStack() as stack:
+        if lock_path is not None:
+            stack.enter_context(_file_lock(lock_path))
+        connection = stack.enter_context(connect(engine, begin=True))
+        if connection.dialect.name == "postgresql":
+            connection.execute(sa.text(
+                "SELECT pg_advisory_xact_lock(hashtext('news-archive schema ' || current_schema()))"
+            ))
+        yield connection
 
 
 def head_revision() -> str:
@@ -159,14 +211,20 @@ def schema_state(engine: Engine) -> SchemaState:
     "outdated" covers any other state: an older revision, a revision this
     code does not know, or archive tables without a recorded revision.
     """
+    with connect(engine) as connection:
+        return _schema_state(connection)
+
+
+def _schema_state(connection: sa.Connection) -> SchemaState:
+    from alembic.runtime.migration import MigrationContext
+
     from archive.db.models import metadata
 
-    revision = current_revision(engine)
-    if revision is None:
-        with connect(engine) as connection:
-            existing = set(sa.inspect(connection).get_table_names())
+    heads = MigrationContext.configure(connection).get_current_heads()
+    if not heads:
+        existing = set(sa.inspect(connection).get_table_names())
         return "outdated" if existing & set(metadata.tables) else "empty"
-    return "current" if revision == head_revision() else "outdated"
+    return "current" if heads[0] == head_revision() else "outdated"
 
 
 def require_current(engine: Engine) -> None:
@@ -181,6 +239,55 @@ def require_current(engine: Engine) -> None:
 
 
 # --- internals ---
+
+
+@functools.lru_cache(maxsize=1)
+def _migrations_dir() -> Path:
+    """The migrations folder; copied out to a temporary folder when the package is run
+    from a zip (a scrapyd egg), as Alembic reads its scripts from the file system."""
+    if MIGRATIONS_DIR.is_dir():
+        return MIGRATIONS_DIR
+    import atexit
+    import importlib.resources
+    import shutil
+    import tempfile
+
+    target = Path(tempfile.mkdtemp(prefix="archive-migrations-")) / "migrations"
+    atexit.register(shutil.rmtree, target.parent, True)
+
+    def copy(source, destination: Path) -> None:
+        destination.mkdir()
+        for entry in source.iterdir():
+            if entry.is_dir():
+                if entry.name != "__pycache__":
+                    copy(entry, destination / entry.name)
+            else:
+                (destination / entry.name).write_bytes(entry.read_bytes())
+
+    copy(importlib.resources.files("archive.db") / "migrations", target)
+    return target
+
+
+def _sqlite_lock_path(url: URL) -> Path | None:
+    if url.get_backend_name() != "sqlite":
+        return None
+    database = url.database or ""
+    if database in ("", ":memory:") or "mode=memory" in database or database.startswith("file:"):
+        return None
+    return Path(database).expanduser().with_name(Path(database).name + ".schema-lock")
+
+
+@contextlib.contextmanager
+def _file_lock(path: Path) -> Iterator[None]:
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as exc:
+        raise DatabaseUnavailable(f"cannot create lock file {path}: {_os_reason(exc)}") from None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)  # waits for another process's set-up
+        yield
+    finally:
+        os.close(fd)  # releases the lock
 
 
 def _normalise_url(url: URL) -> URL:

@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import random
 import threading
+import time
 from collections import deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -50,6 +52,9 @@ from archive.db.rows import (
 logger = logging.getLogger(__name__)
 
 MAX_BACKLOG = 2  # full batches a background writer may be behind by
+# Deadlock detected, serialization failure: a concurrent writer won; run the batch again.
+RETRY_SQLSTATES = frozenset({"40P01", "40001"})
+WRITE_ATTEMPTS = 6
 
 
 @dataclass
@@ -104,6 +109,7 @@ class IndexWriter:
         self._backend = backend(engine)
         self._prepared = False
         self._topic_ids: dict[str, int] = {}
+        self.retries = 0  # batches run again after a deadlock or serialization failure
         self._statements = _Statements(self._backend)
         self._buf = _Buffer()
 
@@ -255,11 +261,25 @@ class IndexWriter:
             self._replaying = False
 
     def _write_batch(self, batch: _Buffer) -> None:
-        new_topic_ids: dict[str, int] = {}
-        with connect(self.engine, begin=True) as conn:
-            if not self._prepared:
-                self._backend.prepare_writes(conn)
-            self._write(conn, batch, new_topic_ids)
+        for attempt in range(1, WRITE_ATTEMPTS + 1):
+            new_topic_ids: dict[str, int] = {}
+            try:
+                with connect(self.engine, begin=True) as conn:
+                    if not self._prepared:
+                        self._backend.prepare_writes(conn)
+                    self._write(conn, batch, new_topic_ids)
+                break
+            except sa.exc.DBAPIError as exc:
+                # Several processes write one database (crawler nodes): a deadlock or a
+                # serialization failure rolls the whole batch back; the upserts are
+                # idempotent, so running it again is exactly right.
+                state = getattr(exc.orig, "sqlstate", None)
+                if state not in RETRY_SQLSTATES or attempt == WRITE_ATTEMPTS:
+                    raise
+                logger.info("index: batch rolled back (SQLSTATE %s), retrying (%d of %d)",
+                            state, attempt, WRITE_ATTEMPTS - 1)
+                self.retries += 1
+                time.sleep(random.uniform(0.02, 0.1) * attempt)
         self._prepared = True
         self._topic_ids.update(new_topic_ids)
         logger.debug("index: wrote %d buffered rows", batch.pending)
@@ -280,11 +300,13 @@ class IndexWriter:
                     for crawl_id, (finished_at, stats) in buf.finished.items()
                 ]),
             )
+        # Every table's rows in key order: concurrent writers (crawler nodes) then take
+        # row locks in the same order; the retry in _write_batch handles what is left.
         if buf.articles:
-            conn.execute(st.articles, rows(buf.articles.values(), ARTICLE_FIELDS))
+            conn.execute(st.articles, rows(_by_key(buf.articles), ARTICLE_FIELDS))
         sightings: list[tuple[str, datetime, str | None, str]] = []
         if buf.captures:
-            conn.execute(st.captures, rows(buf.captures.values(), CAPTURE_FIELDS))
+            conn.execute(st.captures, rows(_by_key(buf.captures), CAPTURE_FIELDS))
             sightings.extend(
                 (r.content_hash, r.fetched_at, r.site, r.url)
                 for r in buf.captures.values()
@@ -293,7 +315,7 @@ class IndexWriter:
         if buf.capture_hashes:
             conn.execute(
                 st.set_capture_hash,
-                [{"b_record_id": k, "b_hash": v} for k, v in buf.capture_hashes.items()],
+                [{"b_record_id": k, "b_hash": v} for k, v in sorted(buf.capture_hashes.items())],
             )
             sightings.extend(_sightings_of(conn, buf.capture_hashes))
         # A sighting inside the span of an article written in this batch changes
@@ -301,9 +323,10 @@ class IndexWriter:
         # usual case of a live crawl, which adds each article with its capture.
         sightings = [s for s in sightings if not _within(buf.articles.get(s[0]), s[1])]
         if sightings:
-            conn.execute(st.widen_article, clean(_widenings(sightings)))
+            widenings = sorted(_widenings(sightings), key=lambda w: w["b_hash"])
+            conn.execute(st.widen_article, clean(widenings))
         if buf.derived:
-            conn.execute(st.derived, rows(buf.derived.values(), DERIVED_FIELDS))
+            conn.execute(st.derived, rows(_by_key(buf.derived), DERIVED_FIELDS))
         if buf.matches:
             topic_ids = self._resolve_topics(
                 conn, {r.query for r in buf.matches.values()}, new_topic_ids
@@ -311,7 +334,8 @@ class IndexWriter:
             conn.execute(st.topic_matches, [
                 {"topic_id": topic_ids[r.query], "content_hash": r.content_hash,
                  "score": float(r.score), "crawl_id": r.crawl_id}
-                for r in buf.matches.values()
+                for r in sorted(buf.matches.values(),
+                                key=lambda r: (topic_ids[r.query], r.content_hash))
             ])
 
     def _resolve_topics(
@@ -381,6 +405,10 @@ def _widenings(
         if fetched_at > span[4]:
             span[4] = fetched_at
     return [dict(zip(WIDEN_FIELDS, span)) for span in spans.values()]
+
+
+def _by_key(rows: dict[Any, Any]) -> list[Any]:
+    return [rows[key] for key in sorted(rows)]
 
 
 def _chunks(items: list[str], size: int) -> Iterator[list[str]]:

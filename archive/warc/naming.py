@@ -1,13 +1,20 @@
-"""WARC file names: `{prefix}-{UTC yyyymmddHHMMSSfff}-{serial:05d}-{host}-{pid}.warc.gz`."""
+"""WARC file names: `{prefix}-{UTC yyyymmddHHMMSSfff}-{serial:05d}-{node}-{pid}.warc.gz`.
+
+The node id names the crawler node that wrote a file (default: the host name; set it
+with ARCHIVE_NODE_ID when several nodes share a host or a folder). Crash recovery only
+touches files of its own node, and `verify --node` checks one node's files and rows.
+"""
 
 from __future__ import annotations
 
 import re
+import socket
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
 WARC_SUFFIX = ".warc.gz"
 OPEN_SUFFIX = ".open"  # a file still being written (or left by a crash)
+PENDING_SUFFIX = ".new"  # `<name>.open.new`: created, not yet locked (never recovered)
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 _NAME = re.compile(
@@ -22,14 +29,29 @@ class WarcFileName:
     prefix: str
     timestamp: str
     serial: int
-    host: str
+    host: str  # the node id (the host name unless ARCHIVE_NODE_ID says otherwise)
     pid: int
     is_open: bool
+
+    @property
+    def node(self) -> str:
+        return self.host
 
 
 def safe_part(text: str) -> str:
     """Keep a name part path- and shell-safe (hostnames are usually fine already)."""
     return _UNSAFE.sub("_", text) or "unknown"
+
+
+def default_node_id() -> str:
+    """This machine's node id when none is configured: its host name, made name-safe."""
+    return safe_part(socket.gethostname())
+
+
+def node_of(name: str) -> str | None:
+    """The node id in a WARC file name this writer made; None for any other name."""
+    parsed = parse_warc_filename(name)
+    return parsed.host if parsed else None
 
 
 def warc_filename(prefix: str, when: datetime, serial: int, host: str, pid: int) -> str:

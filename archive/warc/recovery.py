@@ -1,29 +1,35 @@
 """Finish WARC files a crashed writer left as `*.warc.gz.open`.
 
 A file is cut after its last complete gzip member (= last whole record) and
-renamed to its final name. Files still being written are left alone: those
-open in this process, and those whose name says they belong to a process on
-this host that is still running (and is older than the file's last write, as
-pids are reused after a reboot). Files named after another host are taken to
-be abandoned: one machine at a time writes a directory.
+renamed to its final name. Only abandoned files are touched: a live writer holds
+an exclusive `flock` on its `.open` file (see `WarcWriter`), which the kernel
+drops when that process ends, however it ends. Recovery takes the same lock
+(non-blocking) before it touches a file, and holds it until the file is renamed.
+
+With `node` given (a crawl start does this), only files whose name carries that
+node id are considered: several nodes may share one folder, and each recovers its
+own files when it restarts. Limits: the lock is only as good as the file system's
+`flock` (local disks, NFSv4, CephFS, Lustre: yes; NFSv3 without lockd, some FUSE
+file systems: no); there, give each node its own node id so that the name alone
+keeps nodes off each other's files.
 """
 
 from __future__ import annotations
 
+import fcntl
 import logging
 import os
-import socket
 from pathlib import Path
 
 from archive.warc.gzipmembers import MemberError, iter_members
-from archive.warc.naming import OPEN_SUFFIX, WARC_SUFFIX, final_name, parse_warc_filename, safe_part
+from archive.warc.naming import OPEN_SUFFIX, PENDING_SUFFIX, WARC_SUFFIX, final_name, node_of
 from archive.warc.writer import open_in_this_process
 
 logger = logging.getLogger(__name__)
 
 
-def recover(directory: str | os.PathLike) -> list[tuple[str, int]]:
-    """Recover every abandoned `.open` file in `directory`.
+def recover(directory: str | os.PathLike, node: str | None = None) -> list[tuple[str, int]]:
+    """Recover every abandoned `.open` file in `directory` (of `node` only, when given).
 
     Returns (final file name, dropped bytes) per file recovered. A file without
     one complete record is deleted (its name is still returned)."""
@@ -32,46 +38,49 @@ def recover(directory: str | os.PathLike) -> list[tuple[str, int]]:
         return []
     recovered = []
     for path in sorted(directory.glob("*" + WARC_SUFFIX + OPEN_SUFFIX)):
-        if _still_being_written(path):
-            logger.info("leaving %s alone: its writer is still running", path.name)
+        if node is not None and node_of(path.name) != node:
+            continue  # another node's file: it recovers its own when it restarts
+        if open_in_this_process(path):
+            logger.info("leaving %s alone: it is being written in this process", path.name)
             continue
-        recovered.append(_recover_file(path))
+        result = _recover_if_abandoned(path)
+        if result is not None:
+            recovered.append(result)
+    for path in sorted(directory.glob("*" + WARC_SUFFIX + OPEN_SUFFIX + PENDING_SUFFIX)):
+        if node is None or node_of(path.name[: -len(PENDING_SUFFIX)]) == node:
+            _remove_if_abandoned(path)  # a crash between creating a file and locking it
     return recovered
 
 
-def _still_being_written(path: Path) -> bool:
-    if open_in_this_process(path):
-        return True
-    name = parse_warc_filename(path.name)
-    if name is None or name.pid == os.getpid():
-        return False  # same pid but not open here: a previous life of this pid
-    if name.host != safe_part(socket.gethostname()):
-        return False  # another machine's file: we cannot know, it was left to us
+def _remove_if_abandoned(path: Path) -> None:
     try:
-        os.kill(name.pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        pass  # exists, owned by someone else
-    # After a reboot pids are reused: a process younger than the file's last
-    # write cannot be its writer (the writer flushes every record).
-    started = _process_start_time(name.pid)
-    return started is None or started <= path.stat().st_mtime
+        fh = open(path, "rb")
+    except FileNotFoundError:
+        return
+    with fh:
+        try:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return  # its writer is about to rename it to `.open`
+        if path.exists() and os.path.samestat(os.fstat(fh.fileno()), path.stat()):
+            path.unlink()
+            logger.warning("recovery: removed %s: created, never written", path.name)
 
 
-def _process_start_time(pid: int) -> float | None:
-    """Unix time a process started (Linux /proc), None when unknown."""
+def _recover_if_abandoned(path: Path) -> tuple[str, int] | None:
     try:
-        with open(f"/proc/{pid}/stat", "rb") as fh:
-            # field 22 (starttime, in clock ticks after boot) follows the ")" of comm
-            fields = fh.read().rsplit(b")", 1)[1].split()
-        start_ticks = int(fields[19])
-        with open("/proc/stat", "rb") as fh:
-            boot = next(int(line.split()[1]) for line in fh if line.startswith(b"btime "))
-        return boot + start_ticks / os.sysconf("SC_CLK_TCK")
-    except (OSError, ValueError, IndexError, StopIteration):
-        return None
-
+        fh = open(path, "r+b")
+    except FileNotFoundError:
+        return None  # finished (renamed) by its writer meanwhile
+    with fh:
+        try:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            logger.info("leaving %s alone: its writer is still running (file locked)", path.name)
+            return None
+        if not path.exists() or not os.path.samestat(os.fstat(fh.fileno()), path.stat()):
+            return None  # renamed between our open and our lock
+        return _recover_file(path, fh)
 
 def _good_length(path: Path) -> int:
     """Bytes up to the end of the last complete gzip member."""
@@ -85,8 +94,8 @@ def _good_length(path: Path) -> int:
     return end
 
 
-def _recover_file(path: Path) -> tuple[str, int]:
-    size = path.stat().st_size
+def _recover_file(path: Path, fh) -> tuple[str, int]:
+    size = os.fstat(fh.fileno()).st_size
     good = _good_length(path)
     dropped = size - good
     target = path.with_name(final_name(path.name))
@@ -97,11 +106,10 @@ def _recover_file(path: Path) -> tuple[str, int]:
         return target.name, dropped
     if target.exists():
         raise FileExistsError(f"cannot recover {path}: {target.name} already exists")
-    with open(path, "r+b") as fh:
-        if dropped:
-            fh.truncate(good)
-        fh.flush()
-        os.fsync(fh.fileno())
+    if dropped:
+        fh.truncate(good)
+    fh.flush()
+    os.fsync(fh.fileno())
     os.rename(path, target)
     logger.warning("recovery: %s -> %s, dropped %d bytes after the last complete record",
                    path.name, target.name, dropped)

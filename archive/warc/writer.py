@@ -9,6 +9,7 @@ twice more to compute them (it skips digests a record already carries).
 
 from __future__ import annotations
 
+import fcntl
 import functools
 import importlib.metadata
 import io
@@ -36,7 +37,7 @@ from archive.warc.httphead import (
     response_head,
     status_line_protocol,
 )
-from archive.warc.naming import OPEN_SUFFIX, warc_filename
+from archive.warc.naming import OPEN_SUFFIX, PENDING_SUFFIX, warc_filename
 from archive.warc.records import (
     REVISIT_PROFILES,
     WARC_VERSION,
@@ -142,12 +143,20 @@ class _OpenFile:
 
 
 class WarcWriter:
-    """Writes records to `{directory}/{prefix}-{UTC ms stamp}-{serial}-{host}-{pid}.warc.gz`.
+    """Writes records to `{directory}/{prefix}-{UTC ms stamp}-{serial}-{node}-{pid}.warc.gz`.
 
     A file is created (as `<name>.open`) on the first write, starts with a
     warcinfo record, and is fsynced and renamed to `<name>` when it reaches
     `max_size` bytes or on close(). Rotation happens between calls only, so the
     records of one call (response + request) always share a file. Thread-safe.
+
+    The lease: an exclusive `flock` on the `.open` file, taken before the file
+    appears under that name and held until it is renamed. The kernel drops it when
+    the process ends in any way (SIGKILL included), so `recover()` can tell a live
+    writer's file (locked) from an abandoned one, across processes and, on file
+    systems with working locks (local disks, NFSv4, CephFS, Lustre), across hosts.
+
+    `node_id` goes into the file name (default: the host name); `hostname` into warcinfo.
     """
 
     def __init__(
@@ -159,12 +168,14 @@ class WarcWriter:
         hostname: str | None = None,
         *,
         compress_level: int = 2,
+        node_id: str | None = None,
     ) -> None:
         self.directory = Path(directory)
         self.prefix = prefix
         self.max_size = max_size
         self.warcinfo_fields = dict(warcinfo_fields or {})
         self.hostname = hostname or socket.gethostname()
+        self.node_id = node_id or self.hostname
         # Standard gzip members made by ISA-L (isal): its level 2 compresses HTML
         # ~15x faster than warcio's zlib level 9 and ~6x faster than zlib 6, for
         # files ~15% larger. Compression dominated the write path, and the archive
@@ -421,16 +432,28 @@ class WarcWriter:
     def _open_file(self) -> _OpenFile:
         self.directory.mkdir(parents=True, exist_ok=True)
         for _ in range(1000):
-            name = warc_filename(self.prefix, self._now(), self._serial, self.hostname, os.getpid())
+            name = warc_filename(self.prefix, self._now(), self._serial, self.node_id, os.getpid())
             self._serial += 1
             final, partial = self.directory / name, self.directory / (name + OPEN_SUFFIX)
-            if final.exists():
+            if final.exists() or partial.exists():
                 continue
+            # Created under a name recovery never looks at, locked, then renamed to
+            # `.open`: no other process ever sees an unlocked `.open` file of ours.
+            pending = self.directory / (name + OPEN_SUFFIX + PENDING_SUFFIX)
             try:
                 # "xb": never clobber a file another writer (or a crash) left behind
-                fh = open(partial, "xb")
+                fh = open(pending, "xb")
             except FileExistsError:
                 continue
+            try:
+                fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+                if partial.exists():
+                    raise FileExistsError(partial)
+                os.rename(pending, partial)
+            except BaseException:
+                fh.close()
+                pending.unlink(missing_ok=True)
+                raise
             break
         else:  # pragma: no cover - needs 1000 name collisions
             raise RuntimeError(f"could not find a free WARC file name in {self.directory}")
@@ -484,11 +507,12 @@ class WarcWriter:
         try:
             fh.flush()
             os.fsync(fh.fileno())
+            # renamed while the lease is still held: recovery never sees it unlocked
+            os.rename(partial, self.directory / name)
         finally:
-            fh.close()
+            fh.close()  # releases the lease
             with _open_paths_lock:
                 _open_paths.discard(os.path.abspath(partial))
-        os.rename(partial, self.directory / name)
         _fsync_directory(self.directory)  # make the rename itself durable
         logger.debug("closed WARC file %s", name)
 

@@ -7,7 +7,9 @@ arguments as `arguments=` (so the sites file is read once). `-a sites=demo` star
 built-in demo web (crawler.demo.DemoServer) for the length of the crawl and crawls the
 sites file it writes. It also sets, from the command line and the sites file, what the
 settings cannot know in advance: USER_AGENT around `-s ARCHIVE_CONTACT=` given alone,
-and each site's `delay`/`concurrency` into DOWNLOAD_SLOTS.
+and each site's `delay`/`concurrency` into DOWNLOAD_SLOTS. A crawl that could not open
+its archive or its Redis frontier (finish reason `archive_unavailable` /
+`frontier_unavailable`) exits 1, so that schedulers and node supervisors see it.
 """
 
 from __future__ import annotations
@@ -31,7 +33,17 @@ class Command(ScrapyCrawlCommand):
 
             settings.set("USER_AGENT", user_agent(settings["ARCHIVE_CONTACT"]), priority=contact_priority)
 
+    def _create_crawler(self, spidercls):
+        crawler = super()._create_crawler(spidercls)
+        self._crawlers = [*getattr(self, "_crawlers", []), crawler]
+        return crawler
+
     def run(self, args, opts):
+        self._run(args, opts)
+        if self.exitcode == 0 and any(map(_failed_to_start, getattr(self, "_crawlers", []))):
+            self.exitcode = 1
+
+    def _run(self, args, opts):
         assert self.settings is not None and self.crawler_process is not None
         spidercls = None
         if len(args) == 1:
@@ -62,3 +74,13 @@ class Command(ScrapyCrawlCommand):
                 priority = max(self.settings.getpriority("DOWNLOAD_SLOTS") or 0, 30)  # >= "spider"
                 self.settings.set("DOWNLOAD_SLOTS", download_slots(sites, slots), priority=priority)
             super().run(args, opts)
+
+
+def _failed_to_start(crawler) -> bool:
+    from crawler.frontier import FRONTIER_UNAVAILABLE
+    from crawler.state import ARCHIVE_UNAVAILABLE
+
+    return crawler.stats is not None and (
+        crawler.stats.get_value("finish_reason") in (ARCHIVE_UNAVAILABLE, FRONTIER_UNAVAILABLE)
+        or bool(crawler.stats.get_value("archive/open_failed"))
+    )

@@ -82,6 +82,10 @@ class RecheckMiddleware:
             self.stats.inc_value("requisites/rechecked")
             return None
         if not previous.content_hash:
+            if request.meta.get("kind") == "article":
+                # an article link whose capture has no article (a crash came between capture
+                # and extraction): fetched in full again, so that it is extracted this time
+                del request.meta["previous"]
             return None  # captured before, not as an article: a revisit if identical
         if not self.due(previous, hints.get("published"), hints.get("modified")):
             self.stats.inc_value("incremental/skipped_known")
