@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from urllib.parse import urljoin
 
 import lxml.html
 import scrapy
@@ -126,7 +127,11 @@ class RequisiteRequests:
             root = lxml.html.document_fromstring(response.body)
         except (etree.ParserError, ValueError):
             return
-        for requisite in html_requisites(root, response.url, kinds=self.policy.kinds):
+        found = html_requisites(root, response.url, kinds=self.policy.kinds)
+        if ICON in self.policy.kinds and not any(r.kind == ICON for r in found):
+            # no declared icon: browsers ask for /favicon.ico (once per site: deduplicated)
+            found.append(Requisite(urljoin(response.url, "/favicon.ico"), ICON))
+        for requisite in found:
             request = self._request(requisite, spider, level=0)
             if request is not None:
                 yield request

@@ -100,3 +100,27 @@ def test_bad_input_gives_nothing_not_an_error():
     assert css_requisites("a { background: url(a b) }", BASE) == []  # a bad-url token
     self_import = css_requisites('@import "site.css";', "http://127.0.0.2/site.css")
     assert self_import == [Requisite("http://127.0.0.2/site.css", STYLESHEET)]  # the crawler's dupefilter ends the loop
+
+
+def test_a_page_without_a_declared_icon_asks_for_the_sites_favicon():
+    from types import SimpleNamespace
+
+    from scrapy.http import HtmlResponse
+    from scrapy.statscollectors import MemoryStatsCollector
+    from scrapy.utils.test import get_crawler
+
+    from crawler.requisite_requests import RequisiteRequests
+
+    crawler = get_crawler(settings_dict={"ARCHIVE_REQUISITE_KINDS": ["icon", "image"]})
+    crawler.stats = MemoryStatsCollector(crawler)  # what the crawl sets up when it starts
+    requisites = RequisiteRequests.from_crawler(crawler)
+    spider = SimpleNamespace(parse_requisite=lambda r: None, on_requisite_error=lambda f: None)
+    site = SimpleNamespace(requisites=None)
+    page = HtmlResponse("http://127.0.0.2/world/a.html", body=b"<html><body><img src='/p.jpg'></body></html>")
+    urls = [r.url for r in requisites.for_page(page, spider, site)]
+    assert urls == ["http://127.0.0.2/p.jpg", "http://127.0.0.2/favicon.ico"]
+    declared = HtmlResponse("http://127.0.0.2/world/b.html",
+                            body=b"<html><head><link rel=icon href=/i.png></head><body></body></html>")
+    assert [r.url for r in requisites.for_page(declared, spider, site)] == ["http://127.0.0.2/i.png"]
+    assert list(requisites.for_page(page, spider, site)) == []  # each URL once per crawl
+    assert crawler.stats.get_value("requisites/deduplicated") == 2
