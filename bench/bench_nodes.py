@@ -102,21 +102,9 @@ class Sampler(threading.Thread):
 
 
 def start_web(args, workdir: Path) -> tuple[subprocess.Popen, Path]:
-    sites = workdir / "sites.yaml"
-    command = [sys.executable, "-m", "crawler.demoweb", "--outlets", str(args.outlets), "--filler",
-               str(args.filler), "--article-kb", str(args.article_kb), "--no-bad-inputs",
-               "--first-ip", "127.0.0.90", "--sites-out", str(sites)]
-    proc = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, text=True, start_new_session=True)
-    deadline = time.monotonic() + 180
-    while time.monotonic() < deadline:
-        line = proc.stdout.readline()
-        if line.startswith("READY"):
-            threading.Thread(target=lambda: [None for _ in proc.stdout], daemon=True).start()
-            return proc, sites
-        if not line and proc.poll() is not None:
-            break
-    proc.kill()
-    raise SystemExit("demo web did not start")
+    from support import start_demo_web
+
+    return start_demo_web(args, workdir, "--first-ip", "127.0.0.90")
 
 
 def run(args, n: int, sites: Path, workdir: Path, admin: sa.Engine, redis_client) -> dict:

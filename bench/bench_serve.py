@@ -15,11 +15,8 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import shutil
 import sys
-import tempfile
 import time
-import uuid
 from pathlib import Path
 from urllib.parse import quote_plus
 
@@ -27,7 +24,6 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-import sqlalchemy as sa  # noqa: E402
 
 from archive.db.engine import make_engine  # noqa: E402
 
@@ -42,8 +38,8 @@ def measure(url: str, queries: dict[str, list[str]], warmup: list[str]) -> dict:
     results = {}
     try:
         with TestClient(create_app(engine)) as client:
-            for query in warmup:
-                client.get("/?q=" + quote_plus(query))
+            for query in warmup:  # bench_search's Judged queries: the text is what people type
+                client.get("/?q=" + quote_plus(query.text))
             kinds = dict(queries)
             kinds["one-word, page 2"] = queries["one-word"]
             for kind, items in kinds.items():
@@ -51,7 +47,7 @@ def measure(url: str, queries: dict[str, list[str]], warmup: list[str]) -> dict:
                 times = []
                 for query in items:
                     started = time.perf_counter()
-                    response = client.get("/?q=" + quote_plus(query) + suffix)
+                    response = client.get("/?q=" + quote_plus(query.text) + suffix)
                     times.append((time.perf_counter() - started) * 1000)
                     if response.status_code != 200:
                         raise RuntimeError(f"{query!r}: HTTP {response.status_code}")
@@ -66,32 +62,15 @@ def measure(url: str, queries: dict[str, list[str]], warmup: list[str]) -> dict:
 
 def run_engine(engine_name: str, args, corpus, queries, warmup) -> dict:
     from bench_search import Progress, load_postgresql, load_sqlite
+    from support import scratch_database
 
-    if engine_name == "sqlite":
-        workdir = Path(tempfile.mkdtemp(prefix="bench-serve-"))
-        url = f"sqlite:///{workdir / 'archive.sqlite'}"
-        loader = load_sqlite
-        cleanup = lambda: shutil.rmtree(workdir, ignore_errors=True)  # noqa: E731
-    else:
-        schema = f"bench_serve_{uuid.uuid4().hex[:10]}"
-        admin = sa.create_engine(args.pg_url, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-        url = f"{args.pg_url}{'&' if '?' in args.pg_url else '?'}options=-csearch_path%3D{schema}"
-        loader = load_postgresql
-
-        def cleanup():
-            with admin.connect() as conn:
-                conn.execute(sa.text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-            admin.dispose()
-    try:
+    loader = load_sqlite if engine_name == "sqlite" else load_postgresql
+    with scratch_database(engine_name, args.pg_url, "bench-serve") as url:
         print(f"{engine_name}: building {args.articles:,} articles", file=sys.stderr)
         started = time.perf_counter()
         loader(corpus, args.articles, url, Progress(args.articles, engine_name))
         build_s = time.perf_counter() - started
         return {"build_s": round(build_s, 1), "latency": measure(url, queries, warmup)}
-    finally:
-        cleanup()
 
 
 def main(argv=None) -> int:

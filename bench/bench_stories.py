@@ -24,11 +24,9 @@ import argparse
 import json
 import os
 import resource
-import shutil
 import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -84,53 +82,40 @@ def story_bytes(engine) -> int:
 
 def cost(engine_name: str, articles: int, incremental: int, pg_url: str) -> dict:
     from bench_search import Corpus, Progress, load_postgresql, load_sqlite
+    from support import scratch_database
 
     corpus = Corpus(20251031)
-    cleanup = None
-    if engine_name == "sqlite":
-        workdir = Path(tempfile.mkdtemp(prefix="bench-stories-"))
-        url = f"sqlite:///{workdir / 'archive.sqlite'}"
-        loader = load_sqlite
-        cleanup = lambda: shutil.rmtree(workdir, ignore_errors=True)  # noqa: E731
-    else:
-        schema = f"bench_stories_{uuid.uuid4().hex[:10]}"
-        admin = sa.create_engine(pg_url, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-        url = f"{pg_url}{'&' if '?' in pg_url else '?'}options=-csearch_path%3D{schema}"
-        loader = load_postgresql
+    loader = load_sqlite if engine_name == "sqlite" else load_postgresql
+    with scratch_database(engine_name, pg_url, "bench-stories") as url:
+        return _cost(engine_name, articles, incremental, url, corpus, loader, Progress)
 
-        def cleanup():
-            with admin.connect() as conn:
-                conn.execute(sa.text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-            admin.dispose()
-    try:
-        print(f"{engine_name}: building {articles:,} articles", file=sys.stderr)
-        loader(corpus, articles, url, Progress(articles, engine_name))
-        engine = make_engine(url)
-        builder = StoryBuilder()
-        result = {}
-        for label, count in (("bulk", articles - incremental), ("incremental", incremental)):
-            rss_before = rss_mb()
-            cpu, wall = time.process_time(), time.perf_counter()
-            done = builder.update(engine, limit=count)
-            cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
-            result[label] = {
-                "articles": done.articles,
-                "cpu_ms_per_article": round(cpu * 1000 / max(done.articles, 1), 3),
-                "wall_ms_per_article": round(wall * 1000 / max(done.articles, 1), 3),
-                "wall_s": round(wall, 1),
-                "peak_rss_mb": round(rss_mb(), 1),
-                "rss_growth_mb": round(rss_mb() - rss_before, 1),
-                "links": {"near_duplicate": done.near_duplicates, "same_story": done.same_story},
-                "stories_created": done.stories_created,
-            }
-            print(f"{engine_name}: {label}: {result[label]}", file=sys.stderr)
-        result["story_tables_bytes"] = story_bytes(engine)
-        engine.dispose()
-        return result
-    finally:
-        cleanup()
+
+def _cost(engine_name, articles, incremental, url, corpus, loader, Progress) -> dict:
+    """Build the corpus into `url`, then link stories: in bulk, then the last articles one batch."""
+    print(f"{engine_name}: building {articles:,} articles", file=sys.stderr)
+    loader(corpus, articles, url, Progress(articles, engine_name))
+    engine = make_engine(url)
+    builder = StoryBuilder()
+    result = {}
+    for label, count in (("bulk", articles - incremental), ("incremental", incremental)):
+        rss_before = rss_mb()
+        cpu, wall = time.process_time(), time.perf_counter()
+        done = builder.update(engine, limit=count)
+        cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+        result[label] = {
+            "articles": done.articles,
+            "cpu_ms_per_article": round(cpu * 1000 / max(done.articles, 1), 3),
+            "wall_ms_per_article": round(wall * 1000 / max(done.articles, 1), 3),
+            "wall_s": round(wall, 1),
+            "peak_rss_mb": round(rss_mb(), 1),
+            "rss_growth_mb": round(rss_mb() - rss_before, 1),
+            "links": {"near_duplicate": done.near_duplicates, "same_story": done.same_story},
+            "stories_created": done.stories_created,
+        }
+        print(f"{engine_name}: {label}: {result[label]}", file=sys.stderr)
+    result["story_tables_bytes"] = story_bytes(engine)
+    engine.dispose()
+    return result
 
 
 def main(argv=None) -> int:
