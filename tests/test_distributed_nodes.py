@@ -77,7 +77,10 @@ def test_three_nodes_one_crawl(web, own_redis, tmp_path):
     shared = tmp_path / "warcs"
     articles = article_urls(web)
     with fresh_pg_schema() as pg:
-        commands = [node_command(sites, shared, node, REDIS_URL, prefix) for node in NODES]
+        # Two requests per site at a time (as a polite crawl would): the crawl outlasts
+        # start-up, so a node that starts a second later still finds work in the frontier.
+        commands = [node_command(sites, shared, node, REDIS_URL, prefix,
+                                 CONCURRENT_REQUESTS_PER_DOMAIN="2") for node in NODES]
         nodes = run_nodes(commands, pg, tmp_path, "run1")
         for node in nodes:
             assert_clean(node)
