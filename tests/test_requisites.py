@@ -21,7 +21,7 @@ PAGE = b"""<!DOCTYPE html><html><head>
 <link rel="alternate stylesheet" href="/static/print.css">
 <link rel="shortcut icon" href="/favicon.ico">
 <link rel="preload" as="font" href="/fonts/serif.woff2">
-<script src="https://cdn.127.0.0.3.example/lib.js"></script>
+<script src="https://cdn-outlet.example/lib.js"></script>
 <style>body { background: url('/img/bg.png') } @font-face { src: url(/fonts/sans.woff2) }</style>
 </head><body>
 <!-- <img src="/commented.png"> -->
@@ -40,7 +40,7 @@ def test_html_requisites_in_document_order_each_once():
         Requisite("http://127.0.0.2/static/site.css", STYLESHEET),
         Requisite("http://127.0.0.2/favicon.ico", ICON),
         Requisite("http://127.0.0.2/fonts/serif.woff2", FONT),
-        Requisite("https://cdn.127.0.0.3.example/lib.js", SCRIPT),
+        Requisite("https://cdn-outlet.example/lib.js", SCRIPT),
         Requisite("http://127.0.0.2/img/bg.png", IMAGE),
         Requisite("http://127.0.0.2/fonts/sans.woff2", FONT),
         Requisite("http://127.0.0.2/world/photo.jpg", IMAGE),
