@@ -21,7 +21,6 @@ from __future__ import annotations
 import argparse
 import cProfile
 import itertools
-import os
 import random
 import resource
 import shutil
@@ -34,6 +33,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # bench_support, also when a test loads this file
 
 import sqlalchemy as sa  # noqa: E402
 
@@ -114,17 +114,7 @@ def process_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-_CLK_TCK = os.sysconf("SC_CLK_TCK")
-
-
-def proc_cpu(pid: int) -> float | None:
-    """User + system CPU seconds of another process on this machine (None if gone)."""
-    try:
-        with open(f"/proc/{pid}/stat", "rb") as fh:
-            fields = fh.read().rsplit(b")", 1)[1].split()
-    except OSError:
-        return None
-    return (int(fields[11]) + int(fields[12])) / _CLK_TCK  # utime, stime (fields 14, 15)
+from bench_support import proc_cpu  # noqa: E402
 
 
 class BackendCpu:

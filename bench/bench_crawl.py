@@ -31,6 +31,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))  # bench_support
 
 from settings.default import EXTRACT_WORKERS  # noqa: E402  (what an operator's crawl uses)
 
@@ -82,7 +83,7 @@ class PeakRss(threading.Thread):
 
 
 def start_web(args, workdir: Path) -> tuple[subprocess.Popen, Path]:
-    from support import start_demo_web
+    from bench_support import start_demo_web
 
     return start_demo_web(args, workdir)
 

@@ -37,23 +37,14 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))  # bench_support
 
 import sqlalchemy as sa  # noqa: E402
 
 TOPIC = "(defence OR defense) AND (India OR Delhi) AND Hegseth"
 PG_ADMIN = os.environ.get("ARCHIVE_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 REDIS_URL = "redis://127.0.0.1:6379/12"
-_CLK_TCK = os.sysconf("SC_CLK_TCK")
-
-
-def proc_cpu(pid: int) -> float | None:
-    """User + system CPU seconds of a process on this machine (None if gone)."""
-    try:
-        with open(f"/proc/{pid}/stat", "rb") as fh:
-            fields = fh.read().rsplit(b")", 1)[1].split()
-    except OSError:
-        return None
-    return (int(fields[11]) + int(fields[12])) / _CLK_TCK
+from bench_support import proc_cpu  # noqa: E402
 
 
 class Sampler(threading.Thread):
@@ -102,7 +93,7 @@ class Sampler(threading.Thread):
 
 
 def start_web(args, workdir: Path) -> tuple[subprocess.Popen, Path]:
-    from support import start_demo_web
+    from bench_support import start_demo_web
 
     return start_demo_web(args, workdir, "--first-ip", "127.0.0.90")
 

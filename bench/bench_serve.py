@@ -62,7 +62,7 @@ def measure(url: str, queries: dict[str, list[str]], warmup: list[str]) -> dict:
 
 def run_engine(engine_name: str, args, corpus, queries, warmup) -> dict:
     from bench_search import Progress, load_postgresql, load_sqlite
-    from support import scratch_database
+    from bench_support import scratch_database
 
     loader = load_sqlite if engine_name == "sqlite" else load_postgresql
     with scratch_database(engine_name, args.pg_url, "bench-serve") as url:

@@ -82,7 +82,7 @@ def story_bytes(engine) -> int:
 
 def cost(engine_name: str, articles: int, incremental: int, pg_url: str) -> dict:
     from bench_search import Corpus, Progress, load_postgresql, load_sqlite
-    from support import scratch_database
+    from bench_support import scratch_database
 
     corpus = Corpus(20251031)
     loader = load_sqlite if engine_name == "sqlite" else load_postgresql

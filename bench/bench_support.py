@@ -1,8 +1,10 @@
-"""What several benchmarks share: the local demo web in a subprocess, and a scratch database."""
+"""What several benchmarks share: the local demo web in a subprocess, a scratch database, and
+the CPU time of another process."""
 
 from __future__ import annotations
 
 import contextlib
+import os
 import shutil
 import subprocess
 import sys
@@ -60,3 +62,17 @@ def scratch_database(engine_name: str, pg_url: str, prefix: str) -> Iterator[str
         with admin.connect() as conn:
             conn.execute(sa.text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
         admin.dispose()
+
+
+_CLK_TCK = os.sysconf("SC_CLK_TCK")
+
+
+def proc_cpu(pid: int) -> float | None:
+    """User + system CPU seconds of another process on this machine, e.g. a PostgreSQL
+    backend (None if it is gone)."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as fh:
+            fields = fh.read().rsplit(b")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / _CLK_TCK  # utime, stime (fields 14, 15)
