@@ -6,12 +6,15 @@ Keys (P = FRONTIER_KEY_PREFIX, S = the spider name, R = the run id):
 - `P S:R:requests`   the shared priority queue (scrapy-redis PriorityQueue)
 - `P S:R:dupefilter` the shared seen-request fingerprints (scrapy-redis RFPDupeFilter)
 - `P S:R:nodes`      live nodes of the run: sorted set of node tokens by last heartbeat
+- `P S:R:busy`       nodes with requests in flight: hash of node token -> time last seen busy
 
 A node joins the current run when it opens (under a Redis lock), or starts a new one
 when there is none: the nodes of a scheduled run started together share one frontier,
 and the next scheduled run gets a fresh one with no manual step. A run ends when its
 last live node finishes normally (finish reason "finished") with the queue empty: its
-keys are deleted. A node that stops any other way (Ctrl-C, SIGKILL, timeout) leaves
+keys are deleted. A node whose share of the queue is empty does not stop while another live
+node of the run is busy (it may still be parsing pages whose links refill the queue); its
+own SCHEDULER_IDLE_BEFORE_CLOSE wait starts once every node is idle. A node that stops any other way (Ctrl-C, SIGKILL, timeout) leaves
 the run in place, so that restarting it resumes the run. Every key carries a TTL
 (FRONTIER_RUN_TTL), refreshed by live nodes, so abandoned runs cannot pile up.
 
@@ -40,6 +43,7 @@ from scrapy.utils.misc import load_object
 from scrapy_redis import connection
 from scrapy_redis.dupefilter import RFPDupeFilter
 from scrapy_redis.scheduler import Scheduler
+from twisted.internet.task import LoopingCall
 
 from archive.warc.naming import default_node_id, safe_part
 
@@ -80,6 +84,9 @@ class RunScopedScheduler(Scheduler):
         self._last_activity = time.monotonic()
         self._joined = False
         self._expiry_set = False
+        self._busy_marked = False
+        self._crawler = None  # set by from_crawler; its engine tells whether this node is busy
+        self._heartbeat_loop: LoopingCall | None = None
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -106,6 +113,7 @@ class RunScopedScheduler(Scheduler):
             **kwargs,
         )
         scheduler.stats = crawler.stats
+        scheduler._crawler = crawler
         crawler.signals.connect(scheduler.spider_idle, signal=signals.spider_idle)
         return scheduler
 
@@ -118,8 +126,12 @@ class RunScopedScheduler(Scheduler):
     def nodes_key(self) -> str:
         return self._base + "nodes"
 
+    @property
+    def busy_key(self) -> str:
+        return self._base + "busy"
+
     def _run_keys(self) -> list[str]:
-        return [self.queue_key, self.dupefilter_key, self.nodes_key]
+        return [self.queue_key, self.dupefilter_key, self.nodes_key, self.busy_key]
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -138,6 +150,10 @@ class RunScopedScheduler(Scheduler):
         self.queue = load_object(self.queue_cls)(
             server=self.server, spider=spider, key=self.queue_key, serializer=self.serializer)
         queued = len(self.queue)
+        # The heartbeat runs on a timer, not only when a request is popped: a node whose
+        # downloader is full pops nothing for a while but is alive and busy all the same.
+        self._heartbeat_loop = LoopingCall(self._beat)
+        self._heartbeat_loop.start(self.heartbeat, now=False)
         logger.info("Frontier: node %s %s run %s (%d requests queued)%s", self.node_id,
                     "started" if created else "joined", self.run_id, queued,
                     "; dupefilter cleared after a node's crash" if reseeded else "")
@@ -151,6 +167,8 @@ class RunScopedScheduler(Scheduler):
                 self.stats.inc_value("frontier/reseeded_after_crash")
 
     def close(self, reason):
+        if self._heartbeat_loop is not None and self._heartbeat_loop.running:
+            self._heartbeat_loop.stop()
         if not self._joined:
             return
         import redis
@@ -188,14 +206,29 @@ class RunScopedScheduler(Scheduler):
         request = self.queue.pop(0)  # never block the reactor; spider_idle does the waiting
         if request is not None:
             self._last_activity = now
+            if not self._busy_marked:
+                self._mark_busy(True)
             if self.stats:
                 self.stats.inc_value("scheduler/dequeued/redis")
         return request
 
     def spider_idle(self, spider) -> None:
         """Wait SCHEDULER_IDLE_BEFORE_CLOSE seconds of an empty shared queue before closing:
-        another node may still be parsing pages that refill it."""
+        another node may still be parsing pages that refill it. Nor close while another
+        live node of the run is busy, however long: its pages' links may refill it."""
+        import redis
+
+        if self._busy_marked:
+            self._mark_busy(False)
         if time.monotonic() - self._last_activity < self.idle_before_close:
+            raise DontCloseSpider
+        try:
+            others = self._busy_others()
+        except redis.RedisError as exc:  # the frontier is gone: nothing more will come
+            logger.warning("Frontier: cannot ask whether other nodes are busy: %s", exc)
+            return
+        if others:
+            self._last_activity = time.monotonic()  # wait a full idle period after they finish
             raise DontCloseSpider
 
     # ------------------------------------------------------------------ run registry
@@ -233,6 +266,7 @@ class RunScopedScheduler(Scheduler):
                                "(%s); clearing its dupefilter so that their in-flight pages "
                                "are found again", self.run_id, ", ".join(dead))
                 self.server.zrem(self.nodes_key, *dead)
+                self.server.hdel(self.busy_key, *dead)
                 self.server.delete(self.dupefilter_key)
             self.server.zadd(self.nodes_key, {self.token: now})
             self._expire()
@@ -245,6 +279,7 @@ class RunScopedScheduler(Scheduler):
         with self.server.lock(self.run_key(spider_name) + ":lock", timeout=_LOCK_TIMEOUT,
                               blocking_timeout=_LOCK_TIMEOUT):
             self.server.zrem(self.nodes_key, self.token)
+            self.server.hdel(self.busy_key, self.token)
             now = time.time()
             alive = [token for token, beat in self._members() if beat >= now - self.node_timeout]
             if reason == "finished" and not alive and len(self.queue) == 0:
@@ -268,9 +303,35 @@ class RunScopedScheduler(Scheduler):
         self._last_beat = time.monotonic()
         try:
             self.server.zadd(self.nodes_key, {self.token: time.time()})
+            engine = getattr(self._crawler, "engine", None)
+            if engine is not None and getattr(engine, "_slot", None) is not None:
+                self._mark_busy(not engine.spider_is_idle())
             self._expire()
         except redis.RedisError as exc:  # the pop that follows reports a lasting outage
             logger.warning("Frontier: heartbeat failed: %s", exc)
+
+    def _mark_busy(self, busy: bool) -> None:
+        import redis
+
+        try:
+            if busy:
+                self.server.hset(self.busy_key, self.token, time.time())
+            else:
+                self.server.hdel(self.busy_key, self.token)
+            self._busy_marked = busy
+        except redis.RedisError as exc:  # a lasting outage shows at the next pop
+            logger.warning("Frontier: could not record this node's state: %s", exc)
+
+    def _busy_others(self) -> list[str]:
+        """Other nodes that said they were busy within three heartbeats (a node killed
+        while busy stops counting after that)."""
+        fresh = time.time() - 3 * self.heartbeat
+        busy = []
+        for token, seen in self.server.hgetall(self.busy_key).items():
+            token = token.decode() if isinstance(token, bytes) else token
+            if token != self.token and float(seen) >= fresh:
+                busy.append(token)
+        return busy
 
     def _expire(self) -> None:
         pipe = self.server.pipeline(transaction=False)

@@ -86,3 +86,28 @@ def test_unreachable_redis_closes_the_spider(own_redis):
         make_scheduler(prefix, "node-a", REDIS_URL="redis://127.0.0.1:1/0",
                        REDIS_PARAMS={"socket_connect_timeout": 1})
     assert info.value.reason == "frontier_unavailable"
+
+
+def test_an_idle_node_waits_while_another_node_is_busy(own_redis):
+    """The early-exit race: a node that finds the shared queue empty while another node is
+    still working (its pages' links will refill the queue) must not close."""
+    from scrapy.exceptions import DontCloseSpider
+
+    client, prefix = own_redis
+    busy = make_scheduler(prefix, "node-busy", SCHEDULER_IDLE_BEFORE_CLOSE=0)
+    idle = make_scheduler(prefix, "node-idle", SCHEDULER_IDLE_BEFORE_CLOSE=0)
+    busy.enqueue_request(scrapy.Request("http://127.0.0.1:1/a"))
+    assert busy.next_request() is not None  # node-busy now has a request in flight
+    assert client.hexists(busy.busy_key, busy.token)
+    with pytest.raises(DontCloseSpider):
+        idle.spider_idle(idle.spider)
+    busy.spider_idle(busy.spider)  # node-busy is done: it says so
+    assert not client.hexists(busy.busy_key, busy.token)
+    idle._last_activity -= 1  # (an idle period of 0 s has passed)
+    idle.spider_idle(idle.spider)  # nobody is busy: node-idle may close
+    # a node killed while busy stops holding the others back after three heartbeats
+    client.hset(busy.busy_key, "node-dead|1|x", 0)
+    idle.spider_idle(idle.spider)
+    for scheduler in (busy, idle):
+        scheduler.close("finished")
+    assert list(client.scan_iter(prefix + "*")) == []
