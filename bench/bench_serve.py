@@ -8,6 +8,8 @@ the one-word queries. Reports p50/p95/max per kind.
 
     nice .venv/bin/python bench/bench_serve.py --articles 1000000
     .venv/bin/python bench/bench_serve.py --articles 100000 --queries 30
+    # on the databases `bench_search.py --keep --workdir DIR --pg-schema S` built:
+    .venv/bin/python bench/bench_serve.py --reuse --workdir DIR --pg-schema S
 """
 
 from __future__ import annotations
@@ -60,10 +62,25 @@ def measure(url: str, queries: dict[str, list[str]], warmup: list[str]) -> dict:
     return results
 
 
+def reused_url(engine_name: str, args) -> str:
+    """The URL of a database bench_search built and kept (--keep): --workdir's SQLite file,
+    or --pg-schema on the PostgreSQL server."""
+    if engine_name == "sqlite":
+        path = Path(args.workdir or "") / "archive.sqlite"
+        if not args.workdir or not path.exists():
+            raise SystemExit(f"--reuse: no SQLite file {path} (give --workdir)")
+        return f"sqlite:///{path}"
+    if not args.pg_schema:
+        raise SystemExit("--reuse: give --pg-schema for PostgreSQL")
+    return f"{args.pg_url}{'&' if '?' in args.pg_url else '?'}options=-csearch_path%3D{args.pg_schema}"
+
+
 def run_engine(engine_name: str, args, corpus, queries, warmup) -> dict:
     from bench_search import Progress, load_postgresql, load_sqlite
     from bench_support import scratch_database
 
+    if args.reuse:
+        return {"build_s": 0.0, "latency": measure(reused_url(engine_name, args), queries, warmup)}
     loader = load_sqlite if engine_name == "sqlite" else load_postgresql
     with scratch_database(engine_name, args.pg_url, "bench-serve") as url:
         print(f"{engine_name}: building {args.articles:,} articles", file=sys.stderr)
@@ -82,6 +99,11 @@ def main(argv=None) -> int:
     parser.add_argument("--queries", type=int, default=50, help="queries per kind")
     parser.add_argument("--pg-url", default=os.environ.get(
         "ARCHIVE_BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"))
+    parser.add_argument("--reuse", action="store_true",
+                        help="measure a database bench_search.py built with --keep: "
+                             "--workdir (SQLite) and --pg-schema (PostgreSQL)")
+    parser.add_argument("--workdir")
+    parser.add_argument("--pg-schema")
     parser.add_argument("--json-out")
     args = parser.parse_args(argv)
     corpus = Corpus(20251031)
