@@ -2,6 +2,7 @@
 
 import json
 
+import pytest
 from lxml import html
 
 from archive.extract import extract
@@ -90,3 +91,62 @@ def test_json_state_ignores_short_strings_and_bad_json():
 def test_html_text_becomes_paragraph_lines():
     assert [line.text for line in text_lines("<p>One two.</p><p>Three <b>four</b>.</p>")] == ["One two.", "Three four."]
     assert [line.text for line in text_lines("First para.\n\nSecond para.")] == ["First para.", "Second para."]
+
+
+TEASERS = {
+    "es": ["El puerto dijo el lunes que los barcos esperarán más este invierno, porque el dragado se retrasó.",
+           "La ciudad abrirá tres bibliotecas nuevas en los barrios del norte antes del verano, según el plan.",
+           "Los agricultores del valle piden más agua para el riego tras el segundo año seco, dijo el gremio.",
+           "El tren de alta velocidad tendrá dos paradas más a partir de marzo, con billetes más baratos.",
+           "Un estudio muestra que los niños que leen cada día duermen mejor y sacan mejores notas.",
+           "La orquesta municipal celebra cien años con un concierto gratuito en la plaza mayor el sábado."],
+    "en": ["The harbour said on Monday that ships would wait longer this winter, as dredging was delayed.",
+           "The city will open three new libraries in the northern districts before the summer, the plan says.",
+           "Farmers in the valley asked for more irrigation water after a second dry year, their union said.",
+           "The high-speed train will stop at two more stations from March, with cheaper tickets for students.",
+           "A study shows that children who read every day sleep better and get better marks in mathematics.",
+           "The city orchestra turns one hundred with a free concert on the main square on Saturday."],
+}
+
+
+@pytest.mark.parametrize("lang", sorted(TEASERS))
+def test_a_short_fast_text_is_compared_even_when_the_page_has_no_prose_paragraphs(lang):
+    """Cards in a list (<li><article>): the page's <p> measure is ~0, so trafilatura's fast
+    mode keeping only the first card looked complete; a text that short is always checked."""
+    cards = "".join(
+        f'<li><article><figure><img src="/i{i}.jpg"><figcaption>Credit Ana</figcaption></figure><div>'
+        f'<h2><a href="/s{i}">Story {i} today</a></h2><p>\n      {s}\n      {s}\n      {s}\n    </p><p><span>By Ana Ruiz</span></p>'
+        "</div></article></li>"
+        for i, s in enumerate(TEASERS[lang])
+    )
+    page = f"<!doctype html><html><head><title>Highlights</title></head><body><nav><a href='/'>Home</a></nav><main><h1>Highlights</h1><ol>{cards}</ol></main></body></html>"
+    result = extract(page.encode(), "https://news.example.org/highlights")
+    assert result.is_article, result.reason
+    assert all(s in result.text for s in TEASERS[lang]), result.text
+
+
+@pytest.mark.parametrize("cited", [
+    ('"In the Loop:\n                   Repeat Performance"', ". 24 August 2021."),
+    ('"Die Zeitschleife:\n                   Und täglich grüßt"', ". 3. September 1998."),
+    ('"La boucle:\n                   Un jour sans fin"', ". 3 septembre 1998."),
+])
+def test_source_line_wrapping_inside_a_block_does_not_split_it(cited):
+    """Newlines in a text node are the source's wrapping, not line breaks: a reference stays
+    one line (its pieces alone look like datelines and were dropped)."""
+    title, rest = cited
+    reference = (f'<li><span><b><a href="#r">^</a></b></span> <span><cite><a href="/r">{title}</a>\n'
+                 f'          <div class="shield"><div class="icon"></div></div>{rest}</cite></span></li>')
+    page = (f"<html><body><article><h1>Time loops</h1>{''.join(f'<p>{p}</p>' for p in PARAGRAPHS)}"
+            f"<h2>References</h2><ol>{reference * 3}</ol></article></body></html>")
+    result = extract(page.encode(), "https://wiki.example.org/loops")
+    last = result.text.split("\n")[-1]
+    assert " ".join(title.split()) in last and rest.strip(". ") in last, result.text
+
+
+def test_body_lines_keep_line_breaks_in_code():
+    from lxml import etree
+
+    from archive.extract.engine import body_lines
+
+    body = etree.fromstring("<body><p>one\n   two</p><code>a = 1\nb = 2</code></body>")
+    assert [line.text for line in body_lines(body)] == ["one two", "a = 1", "b = 2"]

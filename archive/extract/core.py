@@ -28,9 +28,12 @@ MAX_ELEMENTS = 20_000
 """Parsed pages with more elements than this are cut back to their first MAX_ELEMENTS."""
 SECOND_OPINION_PAGE_SHARE = 0.7
 """Compare other body candidates when trafilatura's fast text is below this share of the
-page's <p> text (or below MIN_TEXT_CHARS); candidates.py decides on the evidence."""
-RESCUE_BELOW_CHARS = MIN_TEXT_CHARS
-"""trafilatura's full cascade is asked only when the best candidate is shorter than this."""
+page's <p> text (or below SHORT_BODY_CHARS); candidates.py decides on the evidence."""
+SHORT_BODY_CHARS = 500
+"""A fast text shorter than this is always compared with the other candidates, and
+trafilatura's full cascade is asked only when the best candidate is shorter than this: on
+pages whose text is not in <p> (teaser lists, cards) the page share cannot see that the
+fast mode kept one block of many."""
 
 Boilerplate = Container[str] | Callable[[str], bool] | None
 
@@ -209,14 +212,14 @@ def _main_lines(tree, html_text: str, url: str | None, data, layout: str | None 
         if better(lines, region, link_texts(tree)):
             return region, "site layout"
     length = sum(len(line.text) for line in lines)
-    if length >= SECOND_OPINION_PAGE_SHARE * paragraph_text_length(tree) and length >= MIN_TEXT_CHARS:
+    if length >= SECOND_OPINION_PAGE_SHARE * paragraph_text_length(tree) and length >= SHORT_BODY_CHARS:
         return lines, "trafilatura"
     links = link_texts(tree)
     best, source = lines, "trafilatura"
     for name in ("json-ld", "json state", "readability", "trafilatura fallbacks"):
         # trafilatura's own fallbacks reach hidden and whole-page text: only a rescue when
         # every other candidate came back with next to nothing
-        if name == "trafilatura fallbacks" and sum(len(line.text) for line in best) >= RESCUE_BELOW_CHARS:
+        if name == "trafilatura fallbacks" and sum(len(line.text) for line in best) >= SHORT_BODY_CHARS:
             continue
         try:
             other = _candidate(name, tree, html_text, url, data)

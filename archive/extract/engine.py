@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from configparser import ConfigParser
 from copy import deepcopy
 
@@ -64,10 +65,27 @@ class Engine:
         return body_lines(doc.body)
 
 
+_SOURCE_BREAK = re.compile(r"\s*\n\s*")
+
+
+def _collapse_source_breaks(element) -> None:
+    """Newlines left in text nodes are the page source's line wrapping, not line breaks
+    (trafilatura marks those with <lb/> and block elements): one space each, except in code."""
+    if element.tag == "code":
+        return
+    if element.text and "\n" in element.text:
+        element.text = _SOURCE_BREAK.sub(" ", element.text)
+    for child in element:
+        _collapse_source_breaks(child)
+        if child.tail and "\n" in child.tail:
+            child.tail = _SOURCE_BREAK.sub(" ", child.tail)
+
+
 def body_lines(body) -> list[Line]:
     """One Line per paragraph-level block of trafilatura's XML body."""
     from trafilatura.xml import xmltotxt
 
+    _collapse_source_breaks(body)
     lines: list[Line] = []
     for element in body:
         kind = _KIND_OF_TAG.get(element.tag, "p")
