@@ -163,3 +163,36 @@ def test_paywalled_from_has_part():
     json_ld = {"@type": "NewsArticle", "headline": "Library stays open", "isAccessibleForFree": "True",
                "hasPart": {"@type": "WebPageElement", "isAccessibleForFree": "False", "cssSelector": ".paid"}}
     assert extract(page(json_ld=json_ld, lang="pt"), now=NOW).paywalled is True
+
+
+# --- title -----------------------------------------------------------------------------
+
+
+def titled(title: str, h1: str, lang: str) -> bytes:
+    return (f'<html lang="{lang}"><head><title>{title}</title></head><body><header><h1>{h1}</h1></header>'
+            f"<article>{BODY}</article></body></html>").encode()
+
+
+@pytest.mark.parametrize(
+    ("title", "h1", "lang"),
+    [
+        ("Babies who eat peanuts early may avoid allergy", "Allergies Health Center", "en"),
+        ("Babys, die früh Erdnüsse essen, bekommen seltener Allergien", "Gesundheitsportal", "de"),
+        ("Les bébés qui mangent des arachides tôt évitent l'allergie", "Espace santé", "fr"),
+        ("宇航员在太空中喝酒会怎么样", "健康频道", "zh"),
+    ],
+)
+def test_a_lone_h1_sharing_no_word_with_the_title_is_not_the_headline(title, h1, lang):
+    assert extract(titled(title, h1, lang), "https://news.example.org/a/1", now=NOW).title == title
+
+
+@pytest.mark.parametrize(
+    ("title", "h1", "lang"),
+    [
+        ("How to watch the best films of 2017", "The best movies of 2017", "en"),
+        ("Bibliothek bleibt im Winter offen", "Die Bibliothek bleibt offen", "de"),
+        ("宇航员在太空中喝酒会怎么样", "宇航员在太空中喝酒", "zh"),
+    ],
+)
+def test_a_lone_h1_that_shares_words_with_the_title_stays_the_headline(title, h1, lang):
+    assert extract(titled(title, h1, lang), "https://news.example.org/a/1", now=NOW).title == h1

@@ -71,7 +71,7 @@ def _trafilatura_metadata(tree: HtmlElement, url: str | None, date_config: dict 
     except Exception as exc:  # noqa: BLE001 - bugs in trafilatura's JSON-LD reader
         logger.debug("JSON metadata failed for %s: %r", url, exc)
     if not doc.title:
-        doc.title = extract_title(tree)
+        doc.title = _markup_title(tree, extract_title(tree))
     if not doc.url:
         doc.url = extract_url(tree, url)
     if date_config is not None:
@@ -85,6 +85,34 @@ def _trafilatura_metadata(tree: HtmlElement, url: str | None, date_config: dict 
         if match:
             doc.sitename = match[1]
     return doc
+
+
+def _markup_title(tree: HtmlElement, found: str | None) -> str | None:
+    """trafilatura's title from the markup (no meta tag gave one), except a lone <h1> that
+    shares no word with the page's <title>: that <h1> is a logo, a section or a site name
+    ("Allergies Health Center", "About This Site"), and <title> names the page."""
+    h1s = tree.findall(".//h1")
+    if not found or len(h1s) != 1 or " ".join(h1s[0].text_content().split()) != " ".join(found.split()):
+        return found
+    element = tree.find(".//head//title")
+    page_title = " ".join(element.text_content().split()) if element is not None else ""
+    if page_title and not shares_words(found, page_title):
+        return page_title
+    return found
+
+
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
+
+
+def shares_words(a: str, b: str) -> bool:
+    """Any word in common (case-folded); for Chinese, Japanese and Korean, any two characters in a row."""
+    words_a, words_b = set(_WORD.findall(a.casefold())), set(_WORD.findall(b.casefold()))
+    if words_a & words_b:
+        return True
+    if _CJK.search(a) and _CJK.search(b):
+        pairs = {a[i : i + 2] for i in range(len(a) - 1) if _CJK.match(a[i])}
+        return any(b[i : i + 2] in pairs for i in range(len(b) - 1))
+    return False
 
 
 def page_metadata(tree: HtmlElement, url: str | None, now: datetime) -> PageMeta:
