@@ -141,6 +141,12 @@ _CONSENT = re.compile(
            .{0,40}\bcookies?\b.{0,60}$""",
     re.IGNORECASE | re.VERBOSE,
 )
+_CONSENT_CUES = frozenset(
+    """extern externer externen externe inhalt contenu contenido contenuto conteúdo inhoud eksternt innhold indhold
+    externt innehåll ulkoinen sisältö external third embedded zustimmung einwilligung consentement consentimiento
+    consenso consentimento toestemming samtykke samtycke suostumus consent cookie cookies javascript""".split()
+)
+"""Every _CONSENT match holds one of these words: lines without any skip the costly search."""
 _BYLINE = re.compile(
     r"""^\W*(?:
         (?:with\s+)?(?:\w+\s+)?wires?(?:\s+services?)?\W*$
@@ -225,7 +231,7 @@ def furniture_reason(line: Line) -> str | None:
         return "legal"
     if (n <= 80 and _CTA_START.match(text)) or (n <= 40 and _CTA_ANY.search(text)):
         return "call to action"
-    if n <= 40 and _CONSENT.search(text):
+    if n <= 40 and not _CONSENT_CUES.isdisjoint(t.casefold() for t in toks) and _CONSENT.search(text):
         return "consent placeholder"
     if n <= 30 and _INSERT_PREFIX.match(text):
         return "insert"

@@ -45,35 +45,34 @@ def body_region(tree: HtmlElement, body_lines: list[str]) -> str | None:
     forms = {normalise_segment(line) for line in body_lines if len(line) >= 40}
     if not forms:
         return None
-    held: dict[int, int] = {}
-    named: dict[int, tuple[int, str, HtmlElement]] = {}  # the element kept: its proxy (and id) stay
+    held: dict[HtmlElement, int] = {}
+    depth_of: dict[HtmlElement, int] = {}
     total = 0
     for p in tree.iter("p"):
         text = " ".join(p.text_content().split())
         if len(text) < 40 or normalise_segment(text) not in forms:
             continue
         total += len(text)
-        depth = 0
-        for ancestor in p.iterancestors():
-            depth += 1
+        for depth, ancestor in enumerate(p.iterancestors(), 1):
             if depth > MAX_DEPTH:
                 break
-            sig = signature(ancestor)
-            if sig is None:
+            if ancestor.tag not in _CONTAINERS:
                 continue
-            key = id(ancestor)
-            held[key] = held.get(key, 0) + len(text)
-            named.setdefault(key, (depth, sig, ancestor))
+            held[ancestor] = held.get(ancestor, 0) + len(text)
+            depth_of.setdefault(ancestor, depth)
     if not total:
         return None
     best = None
-    for key, size in held.items():
-        if size >= REGION_SHARE * total:
-            depth, sig, _ = named[key]
-            # the deepest (smallest) container that still holds the body
-            if best is None or size < best[0] or (size == best[0] and depth < best[1]):
-                best = (size, depth, sig)
-    return best[2] if best else None
+    # the deepest (smallest) named container that still holds the body; signatures only
+    # for the few containers that hold enough (naming every ancestor cost more than the rest)
+    for element, size in sorted(held.items(), key=lambda item: (item[1], depth_of[item[0]])):
+        if size < REGION_SHARE * total:
+            continue
+        sig = signature(element)
+        if sig is not None:
+            best = sig
+            break
+    return best
 
 
 def _xpath_for(sig: str) -> str:
