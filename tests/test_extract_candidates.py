@@ -150,3 +150,21 @@ def test_body_lines_keep_line_breaks_in_code():
 
     body = etree.fromstring("<body><p>one\n   two</p><code>a = 1\nb = 2</code></body>")
     assert [line.text for line in body_lines(body)] == ["one two", "a = 1", "b = 2"]
+
+
+@pytest.mark.parametrize(("comments", "readability_asked"), [(4, False), (9, True)])
+def test_readability_is_asked_only_when_the_fast_text_misses_half_the_page_prose(monkeypatch, comments, readability_asked):
+    """readability must bring GAIN (2x) the fast text's prose to win: with the fast text over half
+    the page's <p> text it is not run (it is the costliest candidate); the cheap ones still are."""
+    from archive.extract import core
+
+    asked = []
+    candidate = core._candidate
+    monkeypatch.setattr(core, "_candidate", lambda name, *args: asked.append(name) or candidate(name, *args))
+    others = "".join(f"<p>Comment {i}: {PARAGRAPHS[i % 8]}</p>" for i in range(comments))
+    page = (f"<html><body><article><h1>Water</h1>{''.join(f'<p>{p}</p>' for p in PARAGRAPHS[:6])}</article>"
+            f"<div id='comments' class='comments'>{others}</div></body></html>")
+    result = extract(page.encode(), "https://news.example.org/a")
+    assert result.body_source == "trafilatura"
+    assert "json-ld" in asked
+    assert ("readability" in asked) is readability_asked

@@ -12,7 +12,7 @@ import lxml.html
 from lxml import etree
 
 from archive.extract import decode
-from archive.extract.candidates import better, json_ld_body, json_state_body, link_texts
+from archive.extract.candidates import GAIN, better, json_ld_body, json_state_body, link_texts
 from archive.extract.clean import clean_lines
 from archive.extract.engine import Engine, paragraph_text_length, readability_lines
 from archive.extract.furniture import Line, normalise_segment
@@ -34,6 +34,11 @@ SHORT_BODY_CHARS = 500
 trafilatura's full cascade is asked only when the best candidate is shorter than this: on
 pages whose text is not in <p> (teaser lists, cards) the page share cannot see that the
 fast mode kept one block of many."""
+READABILITY_PAGE_SHARE = 1 / GAIN
+"""readability (a second parse and scoring of the page, the costliest candidate) is asked
+only when the fast text is below this share of the page's <p> text or shorter than
+SHORT_BODY_CHARS: to replace the fast text it needs GAIN times its prose, which a page
+whose paragraphs the fast text half covers rarely holds outside short, non-<p> pages."""
 
 Boilerplate = Container[str] | Callable[[str], bool] | None
 
@@ -212,14 +217,18 @@ def _main_lines(tree, html_text: str, url: str | None, data, layout: str | None 
         if better(lines, region, link_texts(tree)):
             return region, "site layout"
     length = sum(len(line.text) for line in lines)
-    if length >= SECOND_OPINION_PAGE_SHARE * paragraph_text_length(tree) and length >= SHORT_BODY_CHARS:
+    page_paragraphs = paragraph_text_length(tree)
+    if length >= SECOND_OPINION_PAGE_SHARE * page_paragraphs and length >= SHORT_BODY_CHARS:
         return lines, "trafilatura"
+    ask_readability = length < READABILITY_PAGE_SHARE * page_paragraphs or length < SHORT_BODY_CHARS
     links = link_texts(tree)
     best, source = lines, "trafilatura"
     for name in ("json-ld", "json state", "readability", "trafilatura fallbacks"):
         # trafilatura's own fallbacks reach hidden and whole-page text: only a rescue when
         # every other candidate came back with next to nothing
         if name == "trafilatura fallbacks" and sum(len(line.text) for line in best) >= SHORT_BODY_CHARS:
+            continue
+        if name == "readability" and not ask_readability:
             continue
         try:
             other = _candidate(name, tree, html_text, url, data)
