@@ -115,7 +115,7 @@ def test_a_short_fast_text_is_compared_even_when_the_page_has_no_prose_paragraph
     mode keeping only the first card looked complete; a text that short is always checked."""
     cards = "".join(
         f'<li><article><figure><img src="/i{i}.jpg"><figcaption>Credit Ana</figcaption></figure><div>'
-        f'<h2><a href="/s{i}">Story {i} today</a></h2><p>\n      {s}\n      {s}\n      {s}\n    </p><p><span>By Ana Ruiz</span></p>'
+        f'<h2><a href="/s{i}">Story {i} today</a></h2><p>\n      {s}\n      In short: {s}\n      To repeat, {s}\n    </p><p><span>By Ana Ruiz</span></p>'
         "</div></article></li>"
         for i, s in enumerate(TEASERS[lang])
     )
@@ -168,3 +168,27 @@ def test_readability_is_asked_only_when_the_fast_text_misses_half_the_page_prose
     assert result.body_source == "trafilatura"
     assert "json-ld" in asked
     assert ("readability" in asked) is readability_asked
+
+
+def test_scripts_are_set_aside_with_the_json_state_kept():
+    from archive.extract.candidates import set_aside_scripts
+
+    state = {"article": {"body": [f"<p>{p}</p>" for p in PARAGRAPHS]}}
+    tree = html.document_fromstring(
+        "<html><head><style>p{color:red}</style><script>var a = 1;</script></head><body>"
+        f'<p>Lead.<script>track()</script> More.</p><svg><text>icon</text></svg>'
+        f'<script id="__NEXT_DATA__" type="application/json">{json.dumps(state)}</script></body></html>'
+    )
+    states = set_aside_scripts(tree)
+    assert not tree.xpath("//script | //style | //svg")
+    assert tree.xpath("string(//p)") == "Lead. More."  # the text after a script stays
+    assert [line.text for line in json_state_body(states)] == PARAGRAPHS
+
+
+def test_trafilaturas_own_line_joins_are_kept():
+    from lxml import etree
+
+    from archive.extract.engine import body_lines
+
+    body = etree.fromstring("<body><p>Story 1\nStory 2\n  Story 3 continues\n  here</p></body>")
+    assert [line.text for line in body_lines(body)] == ["Story 1", "Story 2 Story 3 continues here"]

@@ -20,10 +20,11 @@ import json
 import logging
 import re
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 import lxml.html
+from lxml import etree
 from lxml.html import HtmlElement
 
 from archive.extract.furniture import Line, normalise_segment, words
@@ -45,6 +46,8 @@ LINK_HEAVY = 0.5
 MIN_STATE_CHARS = 400
 """A JSON-state or articleBody text shorter than this is a teaser, not a body."""
 MAX_STATE_SCRIPT_CHARS = 5_000_000
+MAX_STATE_SCRIPTS = 10
+_STATE_SCRIPTS = "//script[@id='__NEXT_DATA__' or @type='application/json']"
 _SENTENCE_END = re.compile(r"[.!?…:;\"”’»)]\s*$")
 _TAGS = re.compile(r"<[a-zA-Z/!][^>]*>")
 _BODY_KEYS = frozenset({"articlebody", "body", "content", "text", "html", "bodyhtml", "contenthtml", "articletext",
@@ -129,11 +132,28 @@ def json_ld_body(data: Structured) -> list[Line]:
     return text_lines(body)
 
 
-def json_state_body(tree: HtmlElement) -> list[Line]:
-    """The longest run of prose strings under a body-like key of the page's JSON state."""
+NOT_TEXT = ("script", "style", "noscript", "svg", "template")
+"""Elements that never hold article text: removed once metadata is read (see set_aside_scripts)."""
+
+
+def set_aside_scripts(tree: HtmlElement) -> list[str]:
+    """Remove scripts, styles and SVG from the tree (after the metadata has read JSON-LD) and
+    return the JSON-state scripts' texts for ``json_state_body``.
+
+    trafilatura copies and walks the whole tree several times; without these elements (often
+    half a news page's nodes) its extraction is ~7% faster with the same text on every dev page."""
+    states = [script.text or "" for script in tree.xpath(_STATE_SCRIPTS)[:MAX_STATE_SCRIPTS]]
+    etree.strip_elements(tree, *NOT_TEXT, with_tail=False)
+    return states
+
+
+def json_state_body(scripts: HtmlElement | Sequence[str]) -> list[Line]:
+    """The longest run of prose strings under a body-like key of the page's JSON state
+    (``scripts``: their texts from ``set_aside_scripts``, or the tree that still holds them)."""
+    if isinstance(scripts, HtmlElement):
+        scripts = [script.text or "" for script in scripts.xpath(_STATE_SCRIPTS)[:MAX_STATE_SCRIPTS]]
     best: list[str] = []
-    for script in tree.xpath("//script[@id='__NEXT_DATA__' or @type='application/json']")[:10]:
-        text = script.text or ""
+    for text in scripts:
         if len(text) < MIN_STATE_CHARS or len(text) > MAX_STATE_SCRIPT_CHARS:
             continue
         try:

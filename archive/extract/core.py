@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from collections.abc import Callable, Container
+from collections.abc import Callable, Container, Sequence
 from datetime import datetime, timezone
 from functools import lru_cache
 
@@ -12,7 +12,14 @@ import lxml.html
 from lxml import etree
 
 from archive.extract import decode
-from archive.extract.candidates import GAIN, better, json_ld_body, json_state_body, link_texts
+from archive.extract.candidates import (
+    GAIN,
+    better,
+    json_ld_body,
+    json_state_body,
+    link_texts,
+    set_aside_scripts,
+)
 from archive.extract.clean import clean_lines
 from archive.extract.engine import Engine, paragraph_text_length, readability_lines
 from archive.extract.furniture import Line, normalise_segment
@@ -114,7 +121,8 @@ def _extract(html, url, boilerplate, declared_charset, now, layout=None) -> Extr
     truncated = _bound_tree(tree) or truncated
 
     meta = page_metadata(tree, url, now)
-    lines, source = _main_lines(tree, text, url, meta.structured, layout)
+    states = set_aside_scripts(tree)  # metadata has read the JSON-LD; no body text in scripts
+    lines, source = _main_lines(tree, text, url, meta.structured, layout, states)
     titles = [t for t in [meta.title, *meta.headings] if t]
     kept, dropped = clean_lines(lines, titles=titles, description=meta.description)
     segments = tuple(line.text for line in kept)
@@ -170,11 +178,11 @@ def _parse(text: str):
     return tree
 
 
-def _candidate(name: str, tree, html_text: str, url: str | None, data) -> list[Line]:
+def _candidate(name: str, tree, html_text: str, url: str | None, data, states: Sequence[str]) -> list[Line]:
     if name == "json-ld":
         return json_ld_body(data)
     if name == "json state":
-        return json_state_body(tree)
+        return json_state_body(states)
     if name == "readability":
         return readability_lines(html_text)
     return _engine().main_text(tree, url, fast=False)
@@ -204,7 +212,8 @@ def _bound_tree(tree) -> bool:
     return True
 
 
-def _main_lines(tree, html_text: str, url: str | None, data, layout: str | None = None) -> tuple[list[Line], str]:
+def _main_lines(tree, html_text: str, url: str | None, data, layout: str | None = None,
+                states: Sequence[str] = ()) -> tuple[list[Line], str]:
     """The body lines and which candidate gave them (see candidates.py).
 
     trafilatura's fast result stands when it covers most of the page's paragraph text;
@@ -231,7 +240,7 @@ def _main_lines(tree, html_text: str, url: str | None, data, layout: str | None 
         if name == "readability" and not ask_readability:
             continue
         try:
-            other = _candidate(name, tree, html_text, url, data)
+            other = _candidate(name, tree, html_text, url, data, states)
         except Exception as exc:  # noqa: BLE001 - a failed candidate leaves the others
             logger.debug("%s candidate failed for %s: %r", name, url, exc)
             continue

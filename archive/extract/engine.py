@@ -65,20 +65,27 @@ class Engine:
         return body_lines(doc.body)
 
 
-_SOURCE_BREAK = re.compile(r"\s*\n\s*")
+_BREAK = re.compile(r"\s*\n\s*")
+
+
+def _source_wrap(match: re.Match) -> str:
+    """An indented newline is the page source's line wrapping ("...Loop:\n      Repeat"): a
+    space. A bare one is trafilatura's own line join (its baseline and fallbacks write
+    "line\nline" into one element): kept."""
+    return " " if " " in match.group() or "\t" in match.group() else "\n"
 
 
 def _collapse_source_breaks(element) -> None:
-    """Newlines left in text nodes are the page source's line wrapping, not line breaks
-    (trafilatura marks those with <lb/> and block elements): one space each, except in code."""
+    """Source line wrapping left in text nodes is no line break (trafilatura marks those with
+    <lb/>, block elements or a bare newline): one space each, except in code."""
     if element.tag == "code":
         return
     if element.text and "\n" in element.text:
-        element.text = _SOURCE_BREAK.sub(" ", element.text)
+        element.text = _BREAK.sub(_source_wrap, element.text)
     for child in element:
         _collapse_source_breaks(child)
         if child.tail and "\n" in child.tail:
-            child.tail = _SOURCE_BREAK.sub(" ", child.tail)
+            child.tail = _BREAK.sub(_source_wrap, child.tail)
 
 
 def body_lines(body) -> list[Line]:
