@@ -8,10 +8,12 @@ them: WARC first, index second, so a crash in between loses nothing that
 
 from __future__ import annotations
 
+import errno
 import logging
 import os
+import threading
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -20,7 +22,13 @@ from archive import indexing
 from archive.db.engine import default_database_url, make_engine, prepare_schema
 from archive.db.rows import CaptureRow
 from archive.db.writer import IndexWriter
-from archive.errors import ArchiveError, RecordNotFound
+from archive.errors import (
+    ArchiveError,
+    DatabaseUnavailable,
+    DiskFull,
+    RecordNotFound,
+    WriteStopped,
+)
 from archive.exchange import CaptureRef, HttpExchange, PreviousCapture, StoredResponse, TopicMatch
 from archive.query import captures as captures_query
 from archive.query.captures import CaptureInfo
@@ -76,6 +84,7 @@ class Archive:
         # waits for the database; lookups and close() wait for it to catch up.
         self.index = IndexWriter(engine, batch_size=index_batch_size,
                                  background=index_background)
+        self.last_catch_up = None  # the ReindexReport of the last catch-up (recover())
 
     @classmethod
     def open(
@@ -111,8 +120,10 @@ class Archive:
         self.close()
 
     def close(self) -> None:
-        self.index.close()
-        self.engine.dispose()
+        try:
+            self.index.close()
+        finally:
+            self.engine.dispose()
 
     # --- writing ---
 
@@ -174,20 +185,16 @@ class Archive:
                 "write into the one shared ARCHIVE_DIR"
             )
 
-    def recover(self) -> list[str]:
-        """Finish this node's WARC files a crash left open, and index what they hold.
+    def recover(self, *, all_nodes: bool = False) -> list[str]:
+        """Finish the WARC files a crash left open (this node's, or `all_nodes`'), then
+        index every record the index has not committed (each file from its high-water
+        mark, archive.catchup), so no one has to run `reindex` after a crash.
+        Returns the names of the files finished."""
+        from archive.catchup import catch_up
 
-        A crash can come between writing records and committing their index rows;
-        reindexing the recovered files (idempotent upserts) adds exactly what is
-        missing, so no one has to run `reindex` after a crash. Returns the file names."""
-        from archive.reindex import reindex
-
-        names = [name for name, _ in recover(self.directory, node=self.node_id)]
-        paths = [self.directory / name for name in names if (self.directory / name).exists()]
-        if paths:
-            report = reindex(self, paths=paths)
-            logger.warning("recovery: indexed %d file(s) a crash left open: %s",
-                           len(paths), report.summary())
+        names = [name for name, _ in recover(self.directory,
+                                             node=None if all_nodes else self.node_id)]
+        self.last_catch_up = catch_up(self)
         return names
 
     # --- querying (notebooks and scripts; see archive.query.api) ---
@@ -279,7 +286,13 @@ class Archive:
 
 
 class CrawlSession:
-    """Writes one crawl's records and their index rows."""
+    """Writes one crawl's records and their index rows.
+
+    Each call writes its records, adds their rows and then the file's high-water
+    mark (under one lock, so the marks follow the file's order). A full disk
+    (ENOSPC, EDQUOT) stops the session: the call raises DiskFull, every later
+    write raises WriteStopped, and `on_stop(reason)` (if set) is called once, so
+    that the crawler stops fetching."""
 
     def __init__(
         self, archive: Archive, writer: WarcWriter, *, crawl_id: str, spider: str,
@@ -290,25 +303,54 @@ class CrawlSession:
         self.index = archive.index
         self.crawl_id = crawl_id
         self.sites = SiteRegistry(sites)  # URL -> site name, as reindex will compute it
+        self.stopped: str | None = None  # why writing stopped (a full disk), else None
+        self.on_stop: Callable[[str], None] | None = None
+        self.index_incomplete = 0  # index writes left to the next catch-up at close
+        self._lock = threading.RLock()
         started_at = _utcnow()
         fields = indexing.crawl_start_metadata(
             crawl_id=crawl_id, spider=spider, topic=topic, sites=self.sites.records,
             settings_digest=settings_digest, started_at=started_at,
         )
-        writer.write_metadata(indexing.CRAWL_URN + crawl_id, None, fields, started_at)
-        self.index.add_crawl(indexing.crawl_row(fields))
+        with self._lock:
+            location = self._write(writer.write_metadata, indexing.CRAWL_URN + crawl_id, None,
+                                   fields, started_at)
+            self.index.add_crawl(indexing.crawl_row(fields))
+            self._mark(location)
         self.index.flush()
+
+    def _write(self, method, *args):
+        """Call a WarcWriter method; a full disk stops the session (see the class doc)."""
+        if self.stopped is not None:
+            raise WriteStopped(self.stopped)
+        try:
+            return method(*args)
+        except OSError as exc:
+            if exc.errno not in (errno.ENOSPC, errno.EDQUOT):
+                raise
+            self.stopped = (f"no space left for WARC files in {self.archive.directory} "
+                            f"({exc.strerror}); the last record written is whole")
+            if self.on_stop is not None:
+                self.on_stop(self.stopped)
+            raise DiskFull(self.stopped) from None
+
+    def _mark(self, *locations: RecordLocation | None) -> None:
+        for location in locations:
+            if location is not None:
+                self.index.mark(location.filename, location.offset + location.length)
 
     def write_response(self, exchange: HttpExchange) -> CaptureRef:
         """Archive one HTTP exchange (request + response records) and index it.
 
         The stored site is derived from the URL and the crawl's sites, so that
         reindex finds the same."""
-        written = self.writer.write_exchange(exchange)
-        self.index.add_capture(
-            self._capture_row(exchange, written.response, "response", written.payload_digest,
-                              written.block_digest)
-        )
+        with self._lock:
+            written = self._write(self.writer.write_exchange, exchange)
+            self.index.add_capture(
+                self._capture_row(exchange, written.response, "response",
+                                  written.payload_digest, written.block_digest)
+            )
+            self._mark(written.response, written.request)
         return CaptureRef(
             record_id=written.response.record_id, url=exchange.url,
             fetched_at=exchange.fetched_at, location=written.response,
@@ -321,17 +363,19 @@ class CrawlSession:
         """Archive a re-fetch that brought nothing new: a 304 (server-not-modified)
         or a body whose payload digest equals the previous capture's."""
         profile = SERVER_NOT_MODIFIED if exchange.status == 304 else IDENTICAL_PAYLOAD
-        written = self.writer.write_revisit(
-            exchange, profile, previous.record_id, previous.url, previous.fetched_at,
-            previous.payload_digest,
-        )
-        self.index.add_capture(
-            self._capture_row(
-                exchange, written.response, "revisit", previous.payload_digest,
-                written.block_digest, refers_to=previous.record_id,
-                content_hash=previous.content_hash,
+        with self._lock:
+            written = self._write(
+                self.writer.write_revisit, exchange, profile, previous.record_id, previous.url,
+                previous.fetched_at, previous.payload_digest,
             )
-        )
+            self.index.add_capture(
+                self._capture_row(
+                    exchange, written.response, "revisit", previous.payload_digest,
+                    written.block_digest, refers_to=previous.record_id,
+                    content_hash=previous.content_hash,
+                )
+            )
+            self._mark(written.response)
         return CaptureRef(
             record_id=written.response.record_id, url=exchange.url,
             fetched_at=exchange.fetched_at, location=written.response,
@@ -352,34 +396,95 @@ class CrawlSession:
         text = result.text or ""
         fields = indexing.article_metadata(result, text, topics=list(topics),
                                            crawl_id=self.crawl_id, content_hash=content_hash)
-        conversion, metadata = self.writer.write_article(ref.url, ref.record_id, text, fields,
-                                                         ref.fetched_at)
         article, matches = indexing.article_rows(
             fields, text, url=ref.url, fetched_at=ref.fetched_at, sites=self.sites
         )
-        self.index.add_article(article)
-        self.index.set_capture_content_hash(ref.record_id, article.content_hash)
-        self.index.add_derived(indexing.derived_row(conversion, ref.record_id, "conversion"))
-        self.index.add_derived(indexing.derived_row(metadata, ref.record_id, "metadata"))
-        for match in matches:
-            self.index.add_topic_match(match)
+        with self._lock:
+            conversion, metadata = self._write(self.writer.write_article, ref.url,
+                                               ref.record_id, text, fields, ref.fetched_at)
+            self.index.add_article(article)
+            self.index.set_capture_content_hash(ref.record_id, article.content_hash)
+            self.index.add_derived(indexing.derived_row(conversion, ref.record_id, "conversion"))
+            self.index.add_derived(indexing.derived_row(metadata, ref.record_id, "metadata"))
+            for match in matches:
+                self.index.add_topic_match(match)
+            self._mark(conversion, metadata)
         return article.content_hash
 
     def flush(self) -> None:
         self.index.flush()
 
+    def recover_articles(self, extract: Callable[[str, bytes], tuple[Any, list[TopicMatch],
+                                                                   str | None] | None]) -> int:
+        """Extract the articles that crawls of this node which stopped abruptly never
+        extracted, from their archived responses, and close those crawls.
+
+        A crash between capturing a page and writing its article leaves a capture
+        without text. `extract(url, body)` gives (result, topics, content hash) for an
+        article, None otherwise (the crawler's own test of what an article is). Each
+        article is written (conversion + metadata records) and indexed as this crawl
+        would have, then each such crawl gets its crawl-end record (finish reason
+        "interrupted"), so that it is looked at once. Returns the articles written."""
+        from archive.catchup import interrupted_crawls, unextracted_captures
+
+        self.index.flush()
+        written = 0
+        for crawl_id in interrupted_crawls(self.archive, exclude=self.crawl_id):
+            for row in list(unextracted_captures(self.archive.engine, crawl_id)):
+                try:
+                    stored = self.archive.read_response(row.record_id)
+                except (ArchiveError, OSError) as exc:
+                    logger.warning("recovery: cannot read %s (%s) to extract it", row.url, exc)
+                    continue
+                found = extract(row.url, stored.body)
+                if found is None:
+                    continue
+                result, topics, content_hash = found
+                ref = CaptureRef(
+                    record_id=row.record_id, url=row.url, fetched_at=row.fetched_at,
+                    location=_location(row), payload_digest=row.payload_digest)
+                self.add_article(ref, result, topics, content_hash=content_hash)
+                written += 1
+            self._end_crawl(crawl_id, {"finish_reason": "interrupted",
+                                       "recovered_by": self.crawl_id})
+        return written
+
+    def _end_crawl(self, crawl_id: str, stats: dict) -> None:
+        finished_at = _utcnow()
+        fields = indexing.crawl_end_metadata(crawl_id=crawl_id, finished_at=finished_at,
+                                             stats=stats)
+        with self._lock:
+            location = self._write(self.writer.write_metadata, indexing.CRAWL_URN + crawl_id,
+                                   None, fields, finished_at)
+            self.index.finish_crawl(crawl_id, finished_at, fields["stats"])
+            self._mark(location)
+
     def close(self, stats: dict | None = None) -> None:
-        """Write the crawl-end record, close the WARC file and flush the index."""
+        """Write the crawl-end record, close the WARC file and flush the index.
+
+        Raises DatabaseUnavailable when the index could not be brought up to date
+        (`index_incomplete` says how many writes wait for the next catch-up); the
+        WARC file is finished all the same."""
         finished_at = _utcnow()
         fields = indexing.crawl_end_metadata(
             crawl_id=self.crawl_id, finished_at=finished_at, stats=stats or {}
         )
         try:
-            self.writer.write_metadata(indexing.CRAWL_URN + self.crawl_id, None, fields, finished_at)
+            with self._lock:
+                location = self._write(self.writer.write_metadata,
+                                       indexing.CRAWL_URN + self.crawl_id, None, fields,
+                                       finished_at)
+                self.index.finish_crawl(self.crawl_id, finished_at, fields["stats"])
+                self._mark(location)
+        except WriteStopped as exc:
+            logger.error("the crawl-end record was not written: %s", exc)
         finally:
             self.writer.close()
-        self.index.finish_crawl(self.crawl_id, finished_at, fields["stats"])
-        self.index.flush()
+        try:
+            self.index.flush()
+        except DatabaseUnavailable:
+            self.index_incomplete = self.index.pending()
+            raise
         self.archive.update_stories()
 
     def _capture_row(self, exchange, location, record_type, payload_digest, block_digest,

@@ -15,3 +15,11 @@ class SchemaOutdated(ArchiveError):
 
 class RecordNotFound(ArchiveError):
     """No article or capture matches the given hash, URL or record id."""
+
+
+class WriteStopped(ArchiveError):
+    """A crawl session stopped writing (the disk is full); nothing more can be archived."""
+
+
+class DiskFull(WriteStopped):
+    """The WARC folder's file system is full (ENOSPC) or over quota (EDQUOT)."""

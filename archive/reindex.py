@@ -6,7 +6,11 @@ warcinfo -> which crawl the file belongs to; crawl-start/-end metadata -> the
 crawl row; response/revisit -> a capture; conversion + article metadata -> the
 article, its topic matches and the capture's content hash. Upserts are
 idempotent, so reindexing into a database that already has rows only adds
-what is missing. A damaged file is reported and the next one is read.
+what is missing. A damaged stretch of a file is reported and reading goes on at
+the next whole record; an empty file, a file the index knows but the folder
+lacks, and a `.open` file left by a crash are reported with how to repair them.
+Each file read gets its high-water mark (archive.db.models.WarcFile), and the
+crash catch-up (archive.catchup) reads files from their marks through here.
 """
 
 from __future__ import annotations
@@ -18,10 +22,17 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+import sqlalchemy as sa
+
 from archive import indexing
+from archive.db.engine import connect
+from archive.db.models import crawls
+from archive.db.models import warc_files as warc_files_table
 from archive.query.captures import capture
 from archive.sites import SiteRegistry
+from archive.warc.naming import OPEN_SUFFIX, final_name
 from archive.warc.reader import WarcRecord, iter_records, warc_files
+from archive.warc.recovery import is_being_written
 from archive.warc.records import WarcFormatError
 
 logger = logging.getLogger(__name__)
@@ -38,6 +49,7 @@ class ReindexReport:
     crawls: int = 0
     stories: int = 0  # articles linked into stories
     problems: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # worth saying, not wrong
 
     @property
     def ok(self) -> bool:
@@ -53,19 +65,36 @@ class _Rebuilder:
     def __init__(self, index, report: ReindexReport) -> None:
         self.index = index
         self.report = report
+        self.read_to: dict[str, int] = {}  # WARC file name -> bytes read (its new mark)
         self.crawl_sites: dict[str, SiteRegistry] = {}
         self.crawl_id: str | None = None  # of the file being read (its warcinfo isPartOf)
         self.texts: dict[str, str] = {}  # capture record id -> clean text awaiting its metadata
         self.article_of: dict[str, str] = {}  # capture record id -> content hash
         self.deferred_revisits: list[WarcRecord] = []
 
-    def file(self, path: Path) -> None:
+    def file(self, path: Path, start: int = 0) -> None:
+        """Index the records of `path` from byte `start` (a record boundary)."""
         self.crawl_id = None
-        for record in iter_records(path):
+        size = path.stat().st_size
+        if size == 0:
+            self.report.problems.append(f"{path.name}: empty file (no WARC records): delete it")
+            return
+        if start > 0:  # the file's crawl, from its warcinfo record
+            for record in iter_records(path, on_damage=lambda exc: None):
+                if record.rec_type == "warcinfo":
+                    self.on_warcinfo(record)
+                break
+        for record in iter_records(path, start=start, on_damage=self._damaged):
             self.report.records += 1
             handler = getattr(self, "on_" + record.rec_type, None)
             if handler:
                 handler(record)
+        self.read_to[final_name(path.name)] = size
+
+    def _damaged(self, exc: WarcFormatError) -> None:
+        name = Path(exc.file).name
+        self.report.problems.append(f"{name} @ {exc.offset}: {exc.reason}")
+        logger.error("reindex: %s @ %s: %s", name, exc.offset, exc.reason)
 
     def on_warcinfo(self, record: WarcRecord) -> None:
         for line in record.payload.decode("utf-8", "replace").splitlines():
@@ -75,7 +104,11 @@ class _Rebuilder:
 
     @property
     def sites(self) -> SiteRegistry:
-        return self.crawl_sites.get(self.crawl_id or "") or _NO_SITES
+        crawl_id = self.crawl_id or ""
+        if crawl_id and crawl_id not in self.crawl_sites:
+            # read from the middle of a file (catch-up): the crawl row has its sites
+            self.crawl_sites[crawl_id] = _stored_sites(self.index.engine, crawl_id)
+        return self.crawl_sites.get(crawl_id) or _NO_SITES
 
     def on_metadata(self, record: WarcRecord) -> None:
         try:
@@ -133,6 +166,8 @@ class _Rebuilder:
     def finish(self) -> None:
         for record, sites, crawl_id in self.deferred_revisits:
             self._add_revisit(record, sites, crawl_id)
+        for name, size in self.read_to.items():
+            self.index.mark(name, size)  # committed with (after) the rows read from it
         self.index.flush()
 
     def _add_revisit(self, record, sites, crawl_id) -> None:
@@ -159,21 +194,59 @@ class _Rebuilder:
 
 
 def reindex(archive, progress: Callable[[int], None] | None = None, *,
-            paths: list[Path] | None = None) -> ReindexReport:
-    """Rebuild `archive`'s index (an open `Archive`) from its WARC files (or only `paths`)."""
+            paths: list[Path] | None = None, starts: dict[Path, int] | None = None,
+            stories: bool = True) -> ReindexReport:
+    """Rebuild `archive`'s index (an open `Archive`) from its WARC files (or only `paths`,
+    each from its byte offset in `starts`, default 0)."""
     report = ReindexReport()
     rebuilder = _Rebuilder(archive.index, report)
-    for path in warc_files(Path(archive.directory)) if paths is None else paths:
+    if paths is None:
+        paths = _folder_files(Path(archive.directory), archive.engine, report)
+    for path in paths:
         report.files += 1
         try:
-            rebuilder.file(path)
+            rebuilder.file(path, (starts or {}).get(path, 0))
         except WarcFormatError as exc:
             report.problems.append(f"{path.name} @ {exc.offset}: {exc.reason}")
             logger.error("reindex: %s @ %s: %s", path.name, exc.offset, exc.reason)
         except OSError as exc:
-            report.problems.append(f"{path.name}: cannot read: {exc}")
+            report.problems.append(f"{path.name}: cannot read: {exc.strerror or exc}")
         if progress:
             progress(1)
     rebuilder.finish()
-    report.stories = archive.update_stories().articles  # the articles added (or not yet linked)
+    if stories:  # the articles added (or not yet linked)
+        report.stories = archive.update_stories().articles
     return report
+
+
+def _folder_files(directory: Path, engine, report: ReindexReport) -> list[Path]:
+    """The folder's WARC files to read, with what is wrong around them reported: files
+    left `.open` by a crash (read all the same), files being written (not read), files
+    the index knows that are gone, and a folder without any WARC file."""
+    paths = warc_files(directory)
+    for path in warc_files(directory, include_open=True):
+        if not path.name.endswith(OPEN_SUFFIX):
+            continue
+        if is_being_written(path):
+            report.notes.append(f"{path.name}: being written by a running crawl; not read")
+            continue
+        report.problems.append(
+            f"{path.name}: left open by a crawl that stopped abruptly; indexed as far as it "
+            f"is whole. To finish it, run `archive recover` (or the crawl again)")
+        paths.append(path)
+    present = {final_name(path.name) for path in warc_files(directory, include_open=True)}
+    with connect(engine) as conn:
+        known = [row[0] for row in conn.execute(sa.select(warc_files_table.c.filename))]
+    for name in sorted(set(known) - present):
+        report.problems.append(f"{name}: indexed, but the file is missing from {directory} "
+                               "(deleted or moved?): restore it, or its captures cannot be read")
+    if not paths and not report.problems:
+        report.problems.append(f"no WARC files in {directory}: nothing to reindex")
+    return sorted(paths, key=lambda path: final_name(path.name))
+
+
+def _stored_sites(engine, crawl_id: str) -> SiteRegistry:
+    with connect(engine) as conn:
+        sites = conn.execute(
+            sa.select(crawls.c.sites).where(crawls.c.crawl_id == crawl_id)).scalar()
+    return SiteRegistry(sites or [])

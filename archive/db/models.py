@@ -264,6 +264,20 @@ class ArticleLink(Base):
     term_similarity: Mapped[float] = mapped_column(sa.Float)  # estimated Jaccard of content words
 
 
+class WarcFile(Base):
+    """How far each WARC file's records are indexed: the high-water mark of crash recovery.
+
+    ``indexed_to`` is the byte offset up to which every record of the file has its rows
+    committed (it advances with each committed batch). On open, the archive indexes each
+    file from its mark to its end, so a crash between writing records and committing
+    their rows loses nothing and needs no `reindex`."""
+
+    __tablename__ = "warc_files"
+
+    filename: Mapped[str] = mapped_column(sa.Text, primary_key=True)
+    indexed_to: Mapped[int] = mapped_column(sa.BigInteger)
+
+
 # --- Full-text search objects created by the migrations (not part of `metadata`) ---
 
 FTS_TABLE_NAME = "articles_fts"
@@ -304,3 +318,4 @@ site_pages = cast(sa.Table, SitePage.__table__)
 story_articles = cast(sa.Table, StoryArticle.__table__)
 story_buckets = cast(sa.Table, StoryBucket.__table__)
 article_links = cast(sa.Table, ArticleLink.__table__)
+warc_files = cast(sa.Table, WarcFile.__table__)

@@ -28,6 +28,7 @@ from sqlalchemy.engine import Engine
 
 from archive.db.dialects import Backend, backend
 from archive.db.engine import connect
+from archive.errors import DatabaseUnavailable
 from archive.db.models import (
     UTCDateTime,
     articles,
@@ -36,6 +37,7 @@ from archive.db.models import (
     derived_records,
     topic_matches,
     topics,
+    warc_files,
 )
 from archive.db.rows import (
     ARTICLE_FIELDS,
@@ -52,6 +54,9 @@ from archive.db.rows import (
 logger = logging.getLogger(__name__)
 
 MAX_BACKLOG = 2  # full batches a background writer may be behind by
+# While the database is unreachable, batches are held and retried with a growing pause.
+OUTAGE_RETRY_FIRST_S = 1.0
+OUTAGE_RETRY_MAX_S = 15.0
 # Deadlock detected, serialization failure: a concurrent writer won; run the batch again.
 RETRY_SQLSTATES = frozenset({"40P01", "40001"})
 WRITE_ATTEMPTS = 6
@@ -68,6 +73,7 @@ class _Buffer:
     capture_hashes: dict[str, str] = field(default_factory=dict)
     derived: dict[str, DerivedRecordRow] = field(default_factory=dict)
     matches: dict[tuple[str, str], TopicMatchRow] = field(default_factory=dict)
+    marks: dict[str, int] = field(default_factory=dict)  # WARC file -> indexed to (bytes)
     pending: int = 0
 
 
@@ -87,12 +93,25 @@ class IndexWriter:
     content_hash widens its article's first/last seen the same way. Topic
     matches keep the highest score (and that score's crawl_id).
 
-    A failed flush raises and keeps the buffer, so it can be retried; a
-    connection that cannot be opened raises DatabaseUnavailable. On
+    High-water marks (``mark(filename, end)``): the end of the last WARC record whose
+    rows were added; written in the same transaction as the batch it ends, so a
+    committed mark promises that every record before it is indexed.
+
+    Database outages (the connection cannot be opened or drops): the batch is held, in
+    order, and retried with a growing pause (1 s to 15 s) whenever a later batch is due,
+    so the caller never waits for a dead database and sees no error. One warning when
+    the database goes, one when it is back; ``outages`` and ``outage_retries`` count
+    them. At most ``max_held_rows`` rows are held: beyond that the oldest batches are
+    dropped (``rows_dropped``) and no later mark is written, which leaves their records
+    to the WARC catch-up of the next open. ``flush()`` tries the held batches once
+    and raises DatabaseUnavailable while the database is still down.
+
+    Any other failed flush raises and keeps the buffer, so it can be retried. On
     PostgreSQL, NUL characters (which it cannot store) become U+FFFD.
     """
 
-    def __init__(self, engine: Engine, batch_size: int = 500, *, background: bool = False) -> None:
+    def __init__(self, engine: Engine, batch_size: int = 500, *, background: bool = False,
+                 max_held_rows: int = 200_000) -> None:
         if batch_size < 1:
             raise ValueError("batch_size must be at least 1")
         self.engine = engine
@@ -112,6 +131,17 @@ class IndexWriter:
         self.retries = 0  # batches run again after a deadlock or serialization failure
         self._statements = _Statements(self._backend)
         self._buf = _Buffer()
+        # database outages: batches not yet written, oldest first (see the class docstring)
+        self.max_held_rows = max_held_rows
+        self._held: deque[_Buffer] = deque()
+        self._held_lock = threading.Lock()
+        self._down_since: float | None = None
+        self._next_try = 0.0
+        self._pause = OUTAGE_RETRY_FIRST_S
+        self._marks_frozen = False
+        self.outages = 0  # times the database went away
+        self.outage_retries = 0  # attempts to write held batches while it was away
+        self.rows_dropped = 0  # held rows given up (their records wait for the WARC catch-up)
 
     # buffered writes
 
@@ -167,18 +197,40 @@ class IndexWriter:
                 self._buf.matches[key] = row
             self._added()
 
+    def mark(self, filename: str, indexed_to: int) -> None:
+        """Every record of WARC file `filename` before byte `indexed_to` has had its rows
+        added: the mark is committed with the batch that holds the last of them."""
+        with self._lock:
+            marks = self._buf.marks
+            if indexed_to > marks.get(filename, -1):
+                marks[filename] = indexed_to
+
     def pending(self) -> int:
         """How many buffered writes are not yet in the database."""
         with self._lock:
-            return self._buf.pending + sum(batch.pending for batch, _ in self._batches)
+            with self._held_lock:
+                held = sum(batch.pending for batch in self._held)
+            return self._buf.pending + held + sum(batch.pending for batch, _ in self._batches)
+
+    @property
+    def database_down(self) -> bool:
+        """Whether the last attempt to write found the database unreachable."""
+        return self._down_since is not None
 
     def flush(self) -> None:
         """Write everything buffered (one transaction per batch) and wait for
         background writes. On error the unwritten batches are kept, to be
-        retried by the next flush, and the error is raised."""
+        retried by the next flush, and the error is raised (DatabaseUnavailable
+        while the database is unreachable)."""
         with self._lock:
             self._hand_over()
             self._wait(keep=0)
+            with self._held_lock:
+                self._drain(force=True)
+                if self._held:
+                    rows = sum(batch.pending for batch in self._held)
+                    raise DatabaseUnavailable(
+                        f"the index database is unreachable; {rows} index write(s) held")
 
     def close(self) -> None:
         try:
@@ -207,7 +259,7 @@ class IndexWriter:
 
     def _hand_over(self) -> None:
         """Move the current buffer to the queue of batches to write."""
-        if self._buf.pending:
+        if self._buf.pending or self._buf.marks:
             batch, self._buf = self._buf, _Buffer()
             future = self._writer.submit(self._write_batch, batch) if self._writer else None
             self._batches.append((batch, future))
@@ -257,10 +309,82 @@ class IndexWriter:
                     self.add_derived(derived)
                 for match in batch.matches.values():
                     self.add_topic_match(match)
+                for filename, indexed_to in batch.marks.items():
+                    self.mark(filename, indexed_to)
         finally:
             self._replaying = False
 
     def _write_batch(self, batch: _Buffer) -> None:
+        """Write `batch` after the held ones (in order); hold it while the database is down."""
+        with self._held_lock:
+            self._held.append(batch)
+            try:
+                self._drain(force=False)
+            except BaseException:
+                if any(held is batch for held in self._held):
+                    self._held.remove(batch)  # the caller gets it back (_wait)
+                raise
+
+    def _drain(self, *, force: bool) -> None:
+        """Write the held batches, oldest first, unless the database is down and its
+        next retry is not due (`force`: try now). Caller holds `_held_lock`."""
+        if self._down_since is not None and not force and time.monotonic() < self._next_try:
+            self._bound_held()
+            return
+        while self._held:
+            batch = self._held[0]
+            try:
+                self._write_one(batch)
+            except DatabaseUnavailable as exc:
+                self._went_down(exc)
+                self._bound_held()
+                return
+            except BaseException:
+                self._held.popleft()  # not an outage: the caller gets it back (_wait)
+                raise
+            self._held.popleft()
+            if self._down_since is not None:
+                logger.warning("index: the database is back after %.0f s; writing the held "
+                               "index rows", time.monotonic() - self._down_since)
+                self._down_since = None
+                self._pause = OUTAGE_RETRY_FIRST_S
+
+    def _went_down(self, exc: DatabaseUnavailable) -> None:
+        now = time.monotonic()
+        if self._down_since is None:
+            self._down_since = now
+            self.outages += 1
+            logger.warning("index: the database is unreachable (%s); holding index rows and "
+                           "retrying (the WARC files keep everything)", exc)
+        else:
+            self.outage_retries += 1
+            self._pause = min(self._pause * 2, OUTAGE_RETRY_MAX_S)
+        self._next_try = now + self._pause
+
+    def _bound_held(self) -> None:
+        """Drop the oldest held batches beyond `max_held_rows`: their records stay in the
+        WARC files, and no later mark is written, so the next open indexes them."""
+        held = sum(batch.pending for batch in self._held)
+        while held > self.max_held_rows and len(self._held) > 1:
+            dropped = self._held.popleft()
+            held -= dropped.pending
+            self.rows_dropped += dropped.pending
+            if not self._marks_frozen:
+                self._marks_frozen = True
+                logger.warning("index: more than %d index rows held while the database is "
+                               "down; dropping the oldest (their WARC records are indexed at "
+                               "the next start)", self.max_held_rows)
+
+    def _write_one(self, batch: _Buffer) -> None:
+        """One batch in one transaction; DatabaseUnavailable when the database is unreachable."""
+        try:
+            self._write_attempts(batch)
+        except (sa.exc.OperationalError, sa.exc.InterfaceError) as exc:
+            if exc.connection_invalidated or _is_disconnect(exc):
+                raise DatabaseUnavailable(_one_line(exc.orig or exc)) from None
+            raise
+
+    def _write_attempts(self, batch: _Buffer) -> None:
         for attempt in range(1, WRITE_ATTEMPTS + 1):
             new_topic_ids: dict[str, int] = {}
             try:
@@ -268,6 +392,10 @@ class IndexWriter:
                     if not self._prepared:
                         self._backend.prepare_writes(conn)
                     self._write(conn, batch, new_topic_ids)
+                    if batch.marks and not self._marks_frozen:
+                        conn.execute(self._statements.marks, [
+                            {"filename": name, "indexed_to": end}
+                            for name, end in sorted(batch.marks.items())])
                 break
             except sa.exc.DBAPIError as exc:
                 # Several processes write one database (crawler nodes): a deadlock or a
@@ -352,6 +480,20 @@ class IndexWriter:
                     new_topic_ids[query] = topic_id
             known.update(new_topic_ids)
         return known
+
+def _is_disconnect(exc: sa.exc.DBAPIError) -> bool:
+    """A lost or refused connection (not a bad statement): PostgreSQL's SQLSTATE class 08,
+    or a driver error raised before the server answered."""
+    state = getattr(exc.orig, "sqlstate", None)
+    if state is not None:
+        return str(state).startswith("08") or str(state) in ("57P01", "57P02", "57P03")
+    return isinstance(exc, sa.exc.OperationalError) and exc.orig is not None and (
+        type(exc.orig).__module__.startswith("psycopg"))
+
+
+def _one_line(value: object) -> str:
+    return " ".join(str(value).split())
+
 
 def _merge(old: ArticleRow, new: ArticleRow) -> ArticleRow:
     """Two sightings of one article: the first one's fields, the widest seen span."""
@@ -483,6 +625,13 @@ class _Statements:
             index_elements=["record_id"]
         )
         self.topics = insert(topics).on_conflict_do_nothing(index_elements=["query"])
+
+        stmt = insert(warc_files)
+        self.marks = stmt.on_conflict_do_update(
+            index_elements=["filename"],
+            set_={"indexed_to": stmt.excluded.indexed_to},
+            where=stmt.excluded.indexed_to > warc_files.c.indexed_to,
+        )
 
         stmt = insert(topic_matches)
         self.topic_matches = stmt.on_conflict_do_update(

@@ -80,3 +80,33 @@ def iter_members(fh: BinaryIO, *, keep_data: bool = True,
                 raise MemberError(offset, f"truncated gzip member ({consumed} bytes, no end)")
         yield Member(offset, consumed, b"".join(parts) if keep_data else None)
         offset += consumed
+
+
+MEMBER_START = GZIP_MAGIC + b"\x08"  # gzip magic + deflate: where a record can begin
+
+
+def next_member(fh: BinaryIO, after: int) -> int | None:
+    """The offset of the first whole gzip member that starts after byte `after`, or None.
+
+    Used to go on past damage: each candidate start (gzip magic) is tried by
+    decompressing one member from it, so that a magic number inside compressed
+    data is passed over."""
+    position = after + 1
+    while True:
+        fh.seek(position)
+        window = fh.read(_READ)
+        if not window:
+            return None
+        found = window.find(MEMBER_START)
+        if found < 0:
+            # keep the last bytes: a start may straddle two windows
+            position += max(1, len(window) - len(MEMBER_START) + 1)
+            continue
+        start = position + found
+        fh.seek(start)
+        try:
+            next(iter_members(fh, keep_data=False), None)
+        except MemberError:
+            position = start + 1
+            continue
+        return start

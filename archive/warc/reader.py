@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import io
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -16,7 +16,7 @@ from pathlib import Path
 from warcio.recordloader import ArcWarcRecordLoader
 
 from archive.warc.codings import decode_content
-from archive.warc.gzipmembers import MemberError, iter_members
+from archive.warc.gzipmembers import MemberError, iter_members, next_member
 from archive.warc.httphead import HttpHead, parse_http_head, protocol_from_warc
 from archive.warc.naming import OPEN_SUFFIX, WARC_SUFFIX, final_name
 from archive.warc.records import RecordLocation, WarcFormatError, parse_warc_date
@@ -118,20 +118,41 @@ class WarcRecord:
         return self.http is not None and self.rec_type in ("response", "revisit")
 
 
-def iter_records(path: str | os.PathLike, *, max_record_size: int | None = None
+def iter_records(path: str | os.PathLike, *, max_record_size: int | None = None,
+                 start: int = 0, on_damage: Callable[[WarcFormatError], None] | None = None,
                  ) -> Iterator[WarcRecord]:
-    """Every record of one `.warc.gz` (or `.warc.gz.open`) file, in order.
+    """Every record of one `.warc.gz` (or `.warc.gz.open`) file, in order, from byte `start`.
 
-    Raises WarcFormatError at the first damaged record, after yielding all the
-    good ones before it."""
+    Without `on_damage`, raises WarcFormatError at the first damaged record, after
+    yielding all the good ones before it. With it, each damaged stretch is reported
+    to `on_damage` once (its reason says how many bytes were skipped) and reading
+    goes on at the next whole record."""
     path = Path(path)
     filename = final_name(path.name)
     with open(path, "rb") as fh:
-        try:
-            for member in iter_members(fh, max_member_size=max_record_size):
-                yield _parse(str(path), filename, member.offset, member.length, member.data)
-        except MemberError as exc:
-            raise WarcFormatError(str(path), exc.offset, exc.reason) from None
+        position: int | None = start
+        while position is not None:
+            fh.seek(position)
+            try:
+                for member in iter_members(fh, max_member_size=max_record_size):
+                    try:
+                        yield _parse(str(path), filename, member.offset, member.length,
+                                     member.data)
+                    except WarcFormatError as exc:
+                        if on_damage is None:
+                            raise
+                        on_damage(exc)  # a whole gzip member, but not a WARC record: next
+                return
+            except MemberError as exc:
+                if on_damage is None:
+                    raise WarcFormatError(str(path), exc.offset, exc.reason) from None
+                position = next_member(fh, exc.offset)
+                end = position if position is not None else os.fstat(fh.fileno()).st_size
+                tail = ("to the next whole record" if position is not None
+                        else "to the end of the file")
+                on_damage(WarcFormatError(
+                    str(path), exc.offset,
+                    f"{exc.reason}; skipped {end - exc.offset} bytes {tail}"))
 
 
 def read_record(directory: str | os.PathLike, location: RecordLocation) -> WarcRecord:

@@ -52,6 +52,25 @@ def recover(directory: str | os.PathLike, node: str | None = None) -> list[tuple
     return recovered
 
 
+def is_being_written(path: str | os.PathLike) -> bool:
+    """Whether a `.open` file has a live writer (in this process, or holding its lock)."""
+    if open_in_this_process(path):
+        return True
+    try:
+        fh = open(path, "rb")
+    except OSError:
+        return False
+    with fh:
+        try:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        except OSError:
+            return False  # no locks on this file system: the name must tell (node ids)
+        fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+    return False
+
+
 def _remove_if_abandoned(path: Path) -> None:
     try:
         fh = open(path, "rb")

@@ -125,7 +125,7 @@ class _GzipMembers:
         if self._parts:
             data = b"".join(self._parts)
             self._parts = []
-            self.fh.write(isal_zlib.compress(data, self.level, 16 + isal_zlib.MAX_WBITS))
+            _write_all(self.fh, isal_zlib.compress(data, self.level, 16 + isal_zlib.MAX_WBITS))
 
     def reset(self) -> None:
         self._parts = []
@@ -441,8 +441,10 @@ class WarcWriter:
             # `.open`: no other process ever sees an unlocked `.open` file of ours.
             pending = self.directory / (name + OPEN_SUFFIX + PENDING_SUFFIX)
             try:
-                # "xb": never clobber a file another writer (or a crash) left behind
-                fh = open(pending, "xb")
+                # "xb": never clobber a file another writer (or a crash) left behind.
+                # Unbuffered: each record is one write, so a failed write (a full disk)
+                # leaves nothing queued in a buffer, and the roll-back can cut it off.
+                fh = open(pending, "xb", buffering=0)
             except FileExistsError:
                 continue
             try:
@@ -462,7 +464,16 @@ class WarcWriter:
         out = _GzipMembers(fh, self.compress_level)
         self._file = _OpenFile(fh=fh, name=name, path=partial, out=out,
                                warcio=_WarcioWriter(out, gzip=False, warc_version=WARC_VERSION))
-        self._write_warcinfo(self._file)
+        try:
+            self._write_warcinfo(self._file)
+        except BaseException:
+            # not even its warcinfo record fits (a full disk): leave no empty file behind
+            self._file = None
+            fh.close()
+            partial.unlink(missing_ok=True)
+            with _open_paths_lock:
+                _open_paths.discard(os.path.abspath(partial))
+            raise
         logger.debug("opened WARC file %s", partial)
         return self._file
 
@@ -523,8 +534,9 @@ class WarcWriter:
         try:
             file.fh.seek(start)
             file.fh.truncate()
-        except OSError:
-            logger.exception("could not roll back %s; leaving it for recovery", file.path)
+        except OSError as exc:
+            logger.error("could not roll back %s (%s); leaving it for recovery",
+                         file.path, exc.strerror or exc)
             fh, partial = file.fh, file.path
             self._file = None
             with _open_paths_lock:
@@ -533,6 +545,16 @@ class WarcWriter:
                 fh.close()
             except OSError:
                 pass
+
+
+def _write_all(fh, data: bytes) -> None:
+    """Write all of `data` to an unbuffered file (a raw write may take only part of it)."""
+    view = memoryview(data)
+    while view:
+        written = fh.write(view)
+        if written is None or written <= 0:  # pragma: no cover - non-blocking files only
+            raise OSError("short write to the WARC file")
+        view = view[written:]
 
 
 def _fsync_directory(directory: Path) -> None:
