@@ -12,11 +12,12 @@ import errno
 import logging
 import os
 import threading
+import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from archive import indexing
 from archive.db.engine import default_database_url, make_engine, prepare_schema
@@ -38,6 +39,9 @@ from archive.warc.reader import read_record
 from archive.warc.records import RecordLocation, WarcFormatError
 from archive.warc.recovery import recover
 from archive.warc.writer import WarcWriter
+
+if TYPE_CHECKING:
+    from archive.reindex import ReindexReport
 
 logger = logging.getLogger(__name__)
 
@@ -67,8 +71,12 @@ class Archive:
         index_batch_size: int = 500,
         index_background: bool = True,
         node_id: str | None = None,
+        index_close_wait: float = 10.0,
     ) -> None:
         self.directory = directory
+        # how long a crawl's end waits for an unreachable index database before giving up
+        # (what is left is indexed by the next open's catch-up)
+        self.index_close_wait = index_close_wait
         self.database_url = database_url
         self.engine = engine
         self.warc_prefix = warc_prefix
@@ -84,7 +92,8 @@ class Archive:
         # waits for the database; lookups and close() wait for it to catch up.
         self.index = IndexWriter(engine, batch_size=index_batch_size,
                                  background=index_background)
-        self.last_catch_up = None  # the ReindexReport of the last catch-up (recover())
+        # the ReindexReport of the last catch-up (recover()), None if nothing was behind
+        self.last_catch_up: ReindexReport | None = None
 
     @classmethod
     def open(
@@ -480,11 +489,16 @@ class CrawlSession:
             logger.error("the crawl-end record was not written: %s", exc)
         finally:
             self.writer.close()
-        try:
-            self.index.flush()
-        except DatabaseUnavailable:
-            self.index_incomplete = self.index.pending()
-            raise
+        deadline = time.monotonic() + self.archive.index_close_wait
+        while True:  # the database may be on its way back: wait a little for it
+            try:
+                self.index.flush()
+                break
+            except DatabaseUnavailable:
+                if time.monotonic() >= deadline:
+                    self.index_incomplete = self.index.pending()
+                    raise
+                time.sleep(1.0)
         self.archive.update_stories()
 
     def _capture_row(self, exchange, location, record_type, payload_digest, block_digest,

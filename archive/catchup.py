@@ -18,8 +18,10 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
+from sqlalchemy.engine import Engine
 
 from archive.db.engine import connect
 from archive.db.models import captures, crawls, derived_records, warc_files
@@ -28,19 +30,23 @@ from archive.warc.naming import OPEN_SUFFIX, node_of
 from archive.warc.reader import warc_files as folder_files
 from archive.warc.recovery import is_being_written
 
+if TYPE_CHECKING:
+    from archive.archive import Archive
+    from archive.reindex import ReindexReport
+
 logger = logging.getLogger(__name__)
 
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 
 
-def marks(engine) -> dict[str, int]:
+def marks(engine: Engine) -> dict[str, int]:
     """Every WARC file's high-water mark: file name -> bytes indexed."""
     with connect(engine) as conn:
         return {name: end for name, end in conn.execute(
             sa.select(warc_files.c.filename, warc_files.c.indexed_to))}
 
 
-def catch_up(archive):
+def catch_up(archive: Archive) -> ReindexReport | None:
     """Index the records of every closed WARC file of `archive` past its mark.
 
     Returns the ReindexReport of what was read (None when every file was up to date)."""
@@ -69,7 +75,7 @@ def catch_up(archive):
     return report
 
 
-def interrupted_crawls(archive, *, exclude: str | None = None) -> list[str]:
+def interrupted_crawls(archive: Archive, *, exclude: str | None = None) -> list[str]:
     """Crawls of this node (`archive.node_id`) that never finished and no longer run:
     their last capture lies in a file of this node that nobody is writing. (Another
     node's crawl is left to that node: it may still be running.)"""
@@ -91,7 +97,7 @@ def interrupted_crawls(archive, *, exclude: str | None = None) -> list[str]:
     return found
 
 
-def unextracted_captures(engine, crawl_id: str) -> Iterator[CaptureInfo]:
+def unextracted_captures(engine: Engine, crawl_id: str) -> Iterator[CaptureInfo]:
     """The crawl's HTML pages (200, full response) without text and without any
     conversion record: captured, never extracted (or not articles)."""
     c, d = captures, derived_records

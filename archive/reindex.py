@@ -32,8 +32,8 @@ from archive.query.captures import capture
 from archive.sites import SiteRegistry
 from archive.warc.naming import OPEN_SUFFIX, final_name
 from archive.warc.reader import WarcRecord, iter_records, warc_files
+from archive.warc.records import RecordLocation, WarcFormatError
 from archive.warc.recovery import is_being_written
-from archive.warc.records import WarcFormatError
 
 logger = logging.getLogger(__name__)
 
@@ -66,9 +66,11 @@ class _Rebuilder:
         self.index = index
         self.report = report
         self.read_to: dict[str, int] = {}  # WARC file name -> bytes read (its new mark)
+        self.captured: set[str] = set()  # capture record ids read in this pass
         self.crawl_sites: dict[str, SiteRegistry] = {}
         self.crawl_id: str | None = None  # of the file being read (its warcinfo isPartOf)
         self.texts: dict[str, str] = {}  # capture record id -> clean text awaiting its metadata
+        self.conversions: dict[str, RecordLocation] = {}  # capture record id -> its conversion
         self.article_of: dict[str, str] = {}  # capture record id -> content hash
         self.deferred_revisits: list[WarcRecord] = []
 
@@ -138,7 +140,9 @@ class _Rebuilder:
                 fields, text, url=record.target_uri, fetched_at=record.date, sites=self.sites)
             self.index.add_article(article)
             self.index.set_capture_content_hash(capture_id, article.content_hash)
-            self.index.add_derived(indexing.derived_row(record.location, capture_id, "metadata"))
+            if self._capture_known(capture_id, record):
+                self.index.add_derived(indexing.derived_row(record.location, capture_id,
+                                                            "metadata"))
             for match in matches:
                 self.index.add_topic_match(match)
             self.article_of[capture_id] = article.content_hash
@@ -146,13 +150,29 @@ class _Rebuilder:
 
     def on_conversion(self, record: WarcRecord) -> None:
         self.texts[record.refers_to] = record.text()
-        self.index.add_derived(indexing.derived_row(record.location, record.refers_to,
-                                                    "conversion"))
+        self.conversions[record.refers_to] = record.location
+
+    def _capture_known(self, capture_id: str, metadata: WarcRecord) -> bool:
+        """Whether the capture an article's records refer to is indexed (read in this pass,
+        or committed before: a catch-up starts after it); if so, both derived rows are
+        added. A capture lost to damage is reported instead (the text is still indexed)."""
+        conversion = self.conversions.pop(capture_id, None)
+        known = capture_id in self.captured or (
+            capture(self.index.engine, capture_id) is not None)  # committed rows only
+        if not known:
+            self.report.problems.append(
+                f"{metadata.location.filename} @ {metadata.location.offset}: article records "
+                f"of capture {capture_id}, which is not in the archive (lost to damage?)")
+            return False
+        if conversion is not None:
+            self.index.add_derived(indexing.derived_row(conversion, capture_id, "conversion"))
+        return True
 
     def on_response(self, record: WarcRecord) -> None:
         if record.http is None:
             return  # not an HTTP capture (e.g. a DNS record written by another tool)
         self.index.add_capture(self._capture(record, "response", self.sites, self.crawl_id))
+        self.captured.add(record.record_id)
         self.report.captures += 1
 
     def on_revisit(self, record: WarcRecord) -> None:
@@ -166,6 +186,9 @@ class _Rebuilder:
     def finish(self) -> None:
         for record, sites, crawl_id in self.deferred_revisits:
             self._add_revisit(record, sites, crawl_id)
+        for capture_id, location in self.conversions.items():  # text without its metadata
+            if capture_id in self.captured or capture(self.index.engine, capture_id):
+                self.index.add_derived(indexing.derived_row(location, capture_id, "conversion"))
         for name, size in self.read_to.items():
             self.index.mark(name, size)  # committed with (after) the rows read from it
         self.index.flush()

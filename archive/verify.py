@@ -3,7 +3,10 @@
 One sequential pass reads every record of every WARC file (digests checked),
 then every capture and derived row of the index is matched against what the
 pass found at its file, offset and length. Problems are collected with the
-exact file, offset and reason; nothing stops at the first one.
+exact file, offset, reason and, where there is one, the repair; nothing stops at
+the first one, not even damage inside a file (reading goes on at the next whole
+record). A `.open` file left by a crash is read as far as it is whole and
+reported; one that a running crawl is writing is read and only noted.
 
 Several crawler nodes share one database. `node=` narrows the check to one node:
 its files (the node id in their names) and the rows pointing into them, so one
@@ -19,9 +22,10 @@ from pathlib import Path
 
 from archive.query.captures import iter_captures, iter_derived
 from archive.warc.digests import verify_digests
-from archive.warc.naming import node_of
+from archive.warc.naming import OPEN_SUFFIX, final_name, node_of
 from archive.warc.reader import iter_records, warc_files
 from archive.warc.records import RecordLocation, WarcFormatError
+from archive.warc.recovery import is_being_written
 
 # Records that must each have a row in the index (captures or derived records).
 INDEXED_TYPES = frozenset({"response", "revisit", "conversion", "metadata"})
@@ -45,7 +49,9 @@ class VerifyReport:
     captures: int = 0
     derived: int = 0
     problems: list[Problem] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # worth saying, not wrong
     file_names: set[str] = field(default_factory=set, repr=False)
+    missing_files: dict[str, int] = field(default_factory=dict, repr=False)
 
     @property
     def ok(self) -> bool:
@@ -93,11 +99,16 @@ def verify(archive, progress: Callable[[int], None] | None = None, *, node: str 
         indexed.add(derived.record_id)
         _check_row(report, seen, derived.record_id, derived.warc_filename, derived.warc_offset,
                    derived.warc_length, expected_types=(derived.kind,), payload_digest=None)
+    for filename, rows in sorted(report.missing_files.items()):
+        report.problems.append(Problem(filename, None, (
+            f"WARC file is missing (deleted or moved?): {rows} indexed record(s) point into "
+            "it; restore the file, or those captures cannot be read")))
     for record_id, found in seen.items():
         if found.rec_type in INDEXED_TYPES and record_id not in indexed:
             report.problems.append(Problem(
                 found.location.filename, found.location.offset,
-                f"{found.rec_type} record {record_id} is not in the index (run reindex)"))
+                f"{found.rec_type} record {record_id} is not in the index (run `archive "
+                "recover` or the crawl again, which index what is missing; or reindex)"))
     return report
 
 
@@ -107,25 +118,40 @@ def _scan_files(directory: Path, report: VerifyReport, progress,
     if not directory.is_dir():
         report.problems.append(Problem(str(directory), None, "WARC folder does not exist"))
         return seen
-    for path in warc_files(directory):
+    for path in warc_files(directory, include_open=True):
+        name = final_name(path.name)
         if node is not None and node_of(path.name) != node:
             continue
-        if path.name in report.file_names:
-            report.problems.append(Problem(path.name, None, f"a second copy in {directory}"))
+        if name in report.file_names:
+            report.problems.append(Problem(name, None, f"a second copy in {directory}"))
             continue
-        report.file_names.add(path.name)
+        if path.name.endswith(OPEN_SUFFIX):
+            if is_being_written(path):
+                report.notes.append(f"{path.name}: being written by a running crawl")
+            else:
+                report.problems.append(Problem(path.name, None, (
+                    "left open by a crawl that stopped abruptly: run `archive recover` "
+                    "(or the crawl again) to finish it and index what it holds")))
+        report.file_names.add(name)
         report.files += 1
         try:
-            for record in iter_records(path):
+            if path.stat().st_size == 0:
+                report.problems.append(Problem(name, None, "empty file (no WARC records)"))
+                continue
+
+            def damaged(exc: WarcFormatError, name: str = name) -> None:
+                report.problems.append(Problem(name, exc.offset, exc.reason))
+
+            for record in iter_records(path, on_damage=damaged):
                 report.records += 1
                 if progress:
                     progress(1)
                 check = verify_digests(record)
                 if check.block is False:
-                    report.problems.append(Problem(path.name, record.location.offset,
+                    report.problems.append(Problem(name, record.location.offset,
                                                    "WARC-Block-Digest does not match the block"))
                 if check.payload is False:
-                    report.problems.append(Problem(path.name, record.location.offset,
+                    report.problems.append(Problem(name, record.location.offset,
                                                    "WARC-Payload-Digest does not match the payload"))
                 kind = record.rec_type
                 if kind in ("request", "warcinfo"):
@@ -133,10 +159,8 @@ def _scan_files(directory: Path, report: VerifyReport, progress,
                 if kind == "metadata" and record.target_uri and record.target_uri.startswith("urn:"):
                     kind = "crawl-metadata"  # crawl start/end records: not indexed as rows
                 seen[record.record_id] = _Seen(record.location, kind, record.payload_digest)
-        except WarcFormatError as exc:
-            report.problems.append(Problem(path.name, exc.offset, exc.reason))
         except OSError as exc:
-            report.problems.append(Problem(path.name, None, f"cannot read: {exc}"))
+            report.problems.append(Problem(name, None, f"cannot read: {exc.strerror or exc}"))
     return seen
 
 
@@ -144,10 +168,10 @@ def _check_row(report, seen, record_id, filename, offset, length, *, expected_ty
                payload_digest) -> None:
     found = seen.get(record_id)
     if found is None:
-        if filename not in report.file_names:
-            reason = f"WARC file of indexed record {record_id} is missing"
-        else:
-            reason = f"indexed record {record_id} is not in this file (or lies past damage)"
+        if filename not in report.file_names:  # one problem per file, at the end
+            report.missing_files[filename] = report.missing_files.get(filename, 0) + 1
+            return
+        reason = f"indexed record {record_id} is not in this file (or lies in damage)"
         report.problems.append(Problem(filename, offset, reason))
         return
     loc = found.location

@@ -204,7 +204,7 @@ def test_verify_reports_damage_and_unindexed_records(tmp_path, sqlite_url):
     shutil.move(str(files[-1]), tmp_path / "moved.warc.gz")
     result = CliRunner().invoke(cli, ["--dir", str(directory), "--db", sqlite_url, "verify"])
     assert result.exit_code == 1
-    assert f"{files[-1].name} @" in result.output and "missing" in result.output
+    assert f"{files[-1].name}: WARC file is missing" in result.output
 
 
 def test_verify_flags_unindexed_records(tmp_path, sqlite_url):

@@ -1,4 +1,4 @@
-"""`verify`, `reindex` and `upgrade`: keep the index true to the WARC files."""
+"""`verify`, `reindex`, `recover` and `upgrade`: keep the index true to the WARC files."""
 
 from __future__ import annotations
 
@@ -23,7 +23,10 @@ def _progress(quiet: bool, unit: str, total: int | None = None):
 
 
 def _finish(report) -> None:
-    """Each problem on its own line (stderr), the summary, exit 1 if anything is wrong."""
+    """Each note and problem on its own line (stderr), the summary, exit 1 if anything
+    is wrong."""
+    for note in getattr(report, "notes", ()):
+        click.echo(f"NOTE {note}", err=True)
     for problem in report.problems:
         click.echo(f"PROBLEM {problem}", err=True)
     click.echo(report.summary())
@@ -81,10 +84,44 @@ def reindex(ctx, quiet: bool) -> None:
     from archive.warc.reader import warc_files
 
     with ctx.open(upgrade=True) as archive:
-        total = len(warc_files(archive.directory))
+        total = len(warc_files(archive.directory, include_open=True))
         with _progress(quiet, "files", total) as progress:
             report = run_reindex(archive, progress=progress)
     _finish(report)
+
+
+@click.command()
+@click.option("--all-nodes", is_flag=True, help="Also finish other nodes' abandoned files "
+              "(a node that will not come back); by default only this host's node id.")
+@pass_archive
+def recover(ctx, all_nodes: bool) -> None:
+    """Finish WARC files a crashed crawl left `.open` (cut after the last whole record,
+    renamed) and index every record the index has not committed yet.
+
+    A crawl does this by itself when it starts; run it when no crawl is due. Files
+    that a running crawl is writing are left alone.
+
+    \b
+    Example:
+      archive --dir ./archive-data recover
+    """
+    with ctx.open(upgrade=True) as archive:
+        names = archive.recover(all_nodes=all_nodes)
+        caught_up = archive.last_catch_up
+        if caught_up is not None:
+            archive.update_stories()
+    for name in names:
+        click.echo(f"finished {name}")
+    if caught_up is None:
+        click.echo(f"{len(names)} file(s) finished; the index was up to date")
+        return
+    for problem in caught_up.problems:
+        click.echo(f"PROBLEM {problem}", err=True)
+    click.echo(f"{len(names)} file(s) finished; indexed {caught_up.records} record(s) from "
+               f"{caught_up.files} file(s): {caught_up.captures} capture(s), "
+               f"{caught_up.articles} article(s)")
+    if not caught_up.ok:
+        sys.exit(1)
 
 
 @click.command()
@@ -101,4 +138,4 @@ def upgrade(ctx) -> None:
     click.echo("schema is current")
 
 
-COMMANDS = [verify, reindex, upgrade]
+COMMANDS = [verify, reindex, recover, upgrade]

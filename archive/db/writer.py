@@ -28,7 +28,6 @@ from sqlalchemy.engine import Engine
 
 from archive.db.dialects import Backend, backend
 from archive.db.engine import connect
-from archive.errors import DatabaseUnavailable
 from archive.db.models import (
     UTCDateTime,
     articles,
@@ -50,6 +49,7 @@ from archive.db.rows import (
     DerivedRecordRow,
     TopicMatchRow,
 )
+from archive.errors import DatabaseUnavailable
 
 logger = logging.getLogger(__name__)
 

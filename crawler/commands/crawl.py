@@ -9,7 +9,10 @@ sites file it writes. It also sets, from the command line and the sites file, wh
 settings cannot know in advance: USER_AGENT around `-s ARCHIVE_CONTACT=` given alone,
 and each site's `delay`/`concurrency` into DOWNLOAD_SLOTS. A crawl that could not open
 its archive or its Redis frontier (finish reason `archive_unavailable` /
-`frontier_unavailable`) exits 1, so that schedulers and node supervisors see it.
+`frontier_unavailable`), that stopped on a full disk (`archive_disk_full`), or that
+ended with index writes the database never took (`archive/index_incomplete`: the
+next run catches up from the WARC files) exits 1, so that schedulers and node
+supervisors see it.
 """
 
 from __future__ import annotations
@@ -40,7 +43,7 @@ class Command(ScrapyCrawlCommand):
 
     def run(self, args, opts):
         self._run(args, opts)
-        if self.exitcode == 0 and any(map(_failed_to_start, getattr(self, "_crawlers", []))):
+        if self.exitcode == 0 and any(map(_failed, getattr(self, "_crawlers", []))):
             self.exitcode = 1
 
     def _run(self, args, opts):
@@ -76,11 +79,16 @@ class Command(ScrapyCrawlCommand):
             super().run(args, opts)
 
 
-def _failed_to_start(crawler) -> bool:
+def _failed(crawler) -> bool:
+    """The crawl could not start, or could not archive (and index) what it fetched."""
+    from crawler.extensions.archive_session import DISK_FULL, INDEX_INCOMPLETE
     from crawler.frontier import FRONTIER_UNAVAILABLE
     from crawler.state import ARCHIVE_UNAVAILABLE
 
-    return crawler.stats is not None and (
-        crawler.stats.get_value("finish_reason") in (ARCHIVE_UNAVAILABLE, FRONTIER_UNAVAILABLE)
-        or bool(crawler.stats.get_value("archive/open_failed"))
+    stats = crawler.stats
+    return stats is not None and (
+        stats.get_value("finish_reason") in (ARCHIVE_UNAVAILABLE, FRONTIER_UNAVAILABLE, DISK_FULL)
+        or bool(stats.get_value("archive/open_failed"))
+        or bool(stats.get_value("archive/disk_full"))
+        or bool(stats.get_value(INDEX_INCOMPLETE))
     )

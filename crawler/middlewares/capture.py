@@ -68,12 +68,18 @@ class CaptureMiddleware:
         site = self.state.site_name(response.url)
         exchange = self._exchange(request, response)
         previous = request.meta.get("previous")
-        if previous is not None and self._unchanged(exchange, previous):
-            ref = session.write_revisit(exchange, previous=previous)
-            self.stats.inc_value("archive/revisits")
-        else:
-            ref = session.write_response(exchange)
-            self.stats.inc_value("archive/responses")
+        from archive.errors import WriteStopped
+
+        try:
+            if previous is not None and self._unchanged(exchange, previous):
+                ref = session.write_revisit(exchange, previous=previous)
+                self.stats.inc_value("archive/revisits")
+            else:
+                ref = session.write_response(exchange)
+                self.stats.inc_value("archive/responses")
+        except WriteStopped as exc:  # a full disk: the crawl is stopping (said once already)
+            self.stats.inc_value("archive/not_written")
+            raise FetchRefused("archive/not_written", f"not archived ({exc}): {response.url}") from None
         request.meta["capture"] = ref
         self.state.warc_files.add(ref.location.filename)
         self.stats.inc_value(f"site/{site}/pages_fetched")

@@ -35,8 +35,13 @@ class IndexPipeline:
         return cls(CrawlState.from_crawler(crawler), crawler.stats)
 
     def close_spider(self) -> None:
+        from archive.errors import DatabaseUnavailable
+
         if self.state.session is not None:
-            self.state.session.flush()
+            try:
+                self.state.session.flush()
+            except DatabaseUnavailable:
+                pass  # the database is down: the session's close waits for it, then reports
 
     def process_item(self, item):
         if not isinstance(item, ArticleItem) or item.result is None:
@@ -53,8 +58,14 @@ class IndexPipeline:
         if query and item.score is not None and item.score >= min_score:
             topics = [TopicMatch(query, round(item.score, 6))]
         on_topic = bool(topics)
-        content_hash = session.add_article(item.capture, item.result, topics=topics,
-                                           content_hash=item.content_hash)  # computed by the worker
+        from archive.errors import WriteStopped
+
+        try:
+            content_hash = session.add_article(item.capture, item.result, topics=topics,
+                                               content_hash=item.content_hash)  # by the worker
+        except WriteStopped as exc:  # a full disk: the crawl is stopping (said once already)
+            self.stats.inc_value("archive/articles_not_written")
+            raise DropItem(f"not archived ({exc}): {item.url}", log_level="DEBUG") from None
         prefix = f"site/{item.site}"
         self.stats.inc_value(f"{prefix}/articles_found")
         if on_topic:
