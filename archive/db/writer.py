@@ -380,7 +380,7 @@ class IndexWriter:
         try:
             self._write_attempts(batch)
         except (sa.exc.OperationalError, sa.exc.InterfaceError) as exc:
-            if exc.connection_invalidated or _is_disconnect(exc):
+            if exc.connection_invalidated or _is_unavailable(exc):
                 raise DatabaseUnavailable(_one_line(exc.orig or exc)) from None
             raise
 
@@ -481,9 +481,17 @@ class IndexWriter:
             known.update(new_topic_ids)
         return known
 
-def _is_disconnect(exc: sa.exc.DBAPIError) -> bool:
-    """A lost or refused connection (not a bad statement): PostgreSQL's SQLSTATE class 08,
-    or a driver error raised before the server answered."""
+# SQLite: the file's disk is full or failing; the database may take writes again later.
+_SQLITE_UNAVAILABLE = ("SQLITE_FULL", "SQLITE_IOERR", "SQLITE_CANTOPEN")
+
+
+def _is_unavailable(exc: sa.exc.DBAPIError) -> bool:
+    """A lost or refused connection, or a full disk (not a bad statement): PostgreSQL's
+    SQLSTATE class 08, a driver error raised before the server answered, SQLite's
+    SQLITE_FULL / SQLITE_IOERR / SQLITE_CANTOPEN."""
+    name = getattr(exc.orig, "sqlite_errorname", None)
+    if name is not None:
+        return str(name).startswith(_SQLITE_UNAVAILABLE)
     state = getattr(exc.orig, "sqlstate", None)
     if state is not None:
         return str(state).startswith("08") or str(state) in ("57P01", "57P02", "57P03")

@@ -77,9 +77,9 @@ class CaptureMiddleware:
             else:
                 ref = session.write_response(exchange)
                 self.stats.inc_value("archive/responses")
-        except WriteStopped as exc:  # a full disk: the crawl is stopping (said once already)
+        except WriteStopped:  # a full disk: the crawl is stopping (said once already)
             self.stats.inc_value("archive/not_written")
-            raise FetchRefused("archive/not_written", f"not archived ({exc}): {response.url}") from None
+            raise FetchRefused("archive/not_written", f"not archived, the archive stopped writing: {response.url}") from None
         request.meta["capture"] = ref
         self.state.warc_files.add(ref.location.filename)
         self.stats.inc_value(f"site/{site}/pages_fetched")
