@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from test_archive_core import SITES, STORY, T0, Result, exchange, html
+from test_archive_core import SITES, STORY, T0, exchange, html
 
 from archive import Archive
 from archive.cli import main as cli
