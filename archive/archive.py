@@ -111,7 +111,11 @@ class Archive:
         DatabaseUnavailable.
         """
         directory = Path(directory)
-        directory.mkdir(parents=True, exist_ok=True)
+        try:
+            directory.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise ArchiveError(f"cannot use {directory} as the archive folder: "
+                               f"{_folder_problem(directory, exc)}") from None
         url = database_url or default_database_url(directory)
         engine = make_engine(url)
         try:
@@ -511,6 +515,15 @@ class CrawlSession:
             crawl_id=self.crawl_id, sites=self.sites, refers_to_record_id=refers_to,
             content_hash=content_hash,
         )
+
+
+def _folder_problem(directory: Path, exc: OSError) -> str:
+    """Why a folder cannot be made, in words: a file in the way, or the OS's reason."""
+    if isinstance(exc, (FileExistsError, NotADirectoryError)):
+        blocker = next((p for p in (directory, *directory.parents) if p.is_file()), None)
+        if blocker is not None:
+            return f"{blocker} is a file, not a folder"
+    return exc.strerror or str(exc)
 
 
 def _location(row: CaptureInfo) -> RecordLocation:

@@ -111,6 +111,12 @@ def connect(engine: Engine, *, begin: bool = False) -> Iterator[sa.Connection]:
         raise DatabaseUnavailable(
             f"cannot open database {describe_url(engine.url)}: {_dbapi_reason(exc)}"
         ) from None
+    except sa.exc.DatabaseError as exc:  # e.g. SQLite's "file is not a database"
+        raise DatabaseUnavailable(
+            f"cannot open database {describe_url(engine.url)}: {_dbapi_reason(exc)} "
+            "(damaged, or not a database file: restore it, or move it away and run "
+            "`archive reindex` to rebuild it from the WARC files)"
+        ) from None
     with connection:
         if begin:
             connection.execution_options(**{_WRITE_OPTION: True})
@@ -308,10 +314,32 @@ def _sqlite_engine(url: URL) -> Engine:
             raise OSError(f"{blocker} is a file, not a folder") from None
         except OSError as exc:
             raise OSError(f"cannot create folder {folder}: {exc.strerror or exc}") from None
+        path = Path(database).expanduser()
+        if path.is_file() and not (os.access(path, os.W_OK) and os.access(folder, os.W_OK)):
+            # A read-only archive (read-only mount, no write permission) can still be
+            # read: opened read-only, and immutable when its folder cannot change
+            # (a WAL database would otherwise need to create its -shm file).
+            query = {"mode": "ro", "uri": "true"}
+            if not os.access(folder, os.W_OK):
+                query["immutable"] = "1"
+            engine = sa.create_engine(url.set(database=f"file:{path}", query=query))
+            event.listen(engine, "connect", _sqlite_on_connect_read_only)
+            event.listen(engine, "begin", _sqlite_on_begin)
+            return engine
     engine = sa.create_engine(url)
     event.listen(engine, "connect", _sqlite_on_connect)
     event.listen(engine, "begin", _sqlite_on_begin)
     return engine
+
+
+def _sqlite_on_connect_read_only(dbapi_connection, connection_record) -> None:
+    dbapi_connection.isolation_level = None  # as _sqlite_on_connect, without the writes
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA foreign_keys = ON")
+    finally:
+        cursor.close()
 
 
 def _sqlite_on_connect(dbapi_connection, connection_record) -> None:
