@@ -2,8 +2,10 @@
 
 `Archive.open()` gives the read side (lookups, reading back responses) and
 `Archive.start_crawl()` a `CrawlSession` that writes records and then indexes
-them: WARC first, index second, so a crash in between loses nothing that
-`reindex` cannot recover.
+them: WARC first, index second. Each committed batch advances its WARC file's
+high-water mark, and `start_crawl` (or `archive recover`) first indexes every
+record past the marks (archive.catchup), so a crash in between loses nothing and
+needs no `reindex`.
 """
 
 from __future__ import annotations
