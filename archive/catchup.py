@@ -98,15 +98,17 @@ def interrupted_crawls(archive: Archive, *, exclude: str | None = None) -> list[
 
 
 def unextracted_captures(engine: Engine, crawl_id: str) -> Iterator[CaptureInfo]:
-    """The crawl's HTML pages (200, full response) without text and without any
-    conversion record: captured, never extracted (or not articles)."""
+    """The crawl's HTML pages (200, full response) without text and without an article
+    metadata record: captured, never extracted (or not articles). A crash between an
+    article's two records leaves its conversion alone: that page counts too."""
     c, d = captures, derived_records
     html = sa.or_(*(sa.func.lower(c.c.content_type).like(kind + "%") for kind in HTML_TYPES))
     query = (
         sa.select(c.c.record_id)
         .where(c.c.crawl_id == crawl_id, c.c.record_type == "response", c.c.status == 200,
                c.c.content_hash.is_(None), html,
-               ~sa.exists().where(d.c.capture_record_id == c.c.record_id))
+               ~sa.exists().where(d.c.capture_record_id == c.c.record_id,
+                                  d.c.kind == "metadata"))
         .order_by(c.c.id)
     )
     with connect(engine) as conn:
