@@ -128,6 +128,8 @@ EXTENSIONS = {
     "crawler.extensions.archive_session.ArchiveSessionExtension": 900,
     "crawler.extensions.summary.SiteSummaryExtension": 100,
 }
+# A JOBDIR left by `kill -9` is detected and its untrustworthy queue state dropped (crawler.scheduler).
+SCHEDULER = "crawler.scheduler.ResumableScheduler"
 SCHEDULER_PRIORITY_QUEUE = "scrapy.pqueues.DownloaderAwarePriorityQueue"
 SCHEDULER_DISK_QUEUE = "scrapy.squeues.PickleFifoDiskQueue"
 SCHEDULER_MEMORY_QUEUE = "scrapy.squeues.FifoMemoryQueue"
