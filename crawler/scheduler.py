@@ -36,6 +36,8 @@ class ResumableScheduler(Scheduler):
     full. A job stopped cleanly (Ctrl-C, CLOSESPIDER_*) resumes exactly as in Scrapy.
     """
 
+    jobdir: str | None = None
+
     @classmethod
     def from_crawler(cls, crawler):
         directory = job_dir(crawler.settings)  # before the dupefilter opens requests.seen
