@@ -81,10 +81,43 @@ def test_recheck_leaves_pages_unknown_urls_and_unmarked_requests_alone(crawl):
     assert mw.process_request(page) is None
     assert page.meta["previous"].etag == '"w1"' and b"If-None-Match" not in page.headers  # revisit if identical
     fresh = Request("https://www.example.com/2025/new", meta={"recheck": {}})
-    feed = Request("https://example.com/2020/story")  # not marked by the spider
-    for request in (fresh, feed):
-        assert mw.process_request(request) is None
-        assert "previous" not in request.meta and "kind" not in request.meta
+    assert mw.process_request(fresh) is None
+    assert "previous" not in fresh.meta and "kind" not in fresh.meta
+    # not marked by the spider (robots.txt, a feed): no skip, no re-check, a revisit if identical
+    feed = Request("https://example.com/2020/story")
+    assert mw.process_request(feed) is None
+    assert feed.meta["previous"].etag == '"v1"' and "kind" not in feed.meta
+    assert b"If-None-Match" not in feed.headers
+
+
+def test_recheck_looks_up_a_redirect_target_as_itself(crawl):
+    """RedirectMiddleware copies meta and headers: the target must not inherit the
+    redirecting URL's capture (it was then fetched again in full, never a 304)."""
+    crawler, _ = crawl
+    mw = build_from_crawler(RecheckMiddleware, crawler)
+    later = datetime(2021, 1, 1, tzinfo=timezone.utc)
+    first = Request("https://www.example.com/world", meta={"recheck": {"modified": later}})
+    assert mw.process_request(first) is None
+    redirected = first.replace(url="https://example.com/2020/story")  # as RedirectMiddleware does
+    redirected.headers[b"If-None-Match"] = b'"w1"'
+    assert mw.process_request(redirected) is None
+    assert redirected.meta["previous"].etag == '"v1"'
+    assert redirected.headers[b"If-None-Match"] == b'"v1"'  # the target's own validator
+    assert redirected.meta["kind"] == "article"
+    again = redirected.replace()  # a retry of the same URL keeps what was decided
+    assert mw.process_request(again) is None and crawler.stats.get_value("incremental/rechecked") == 1
+
+
+def test_recheck_never_skips_or_304s_a_listing_that_passed_as_an_article(crawl):
+    """A listing page whose capture was once extracted as an article is fetched in full,
+    so that its links are parsed again (a 304 has none)."""
+    crawler, _ = crawl
+    mw = build_from_crawler(RecheckMiddleware, crawler)
+    listing = Request("https://example.com/2020/story",
+                      meta={"recheck": {"published": OLD}, "source": "section"})
+    assert mw.process_request(listing) is None  # not skipped although not due
+    assert listing.meta["kind"] == "article" and b"If-None-Match" not in listing.headers
+    assert "handle_httpstatus_list" not in listing.meta
 
 
 def test_index_pipeline_counts_each_article_once_by_outcome(crawl):

@@ -25,8 +25,8 @@ from crawler.discovery import (
 from crawler.discovery.base import PRIORITY_ARTICLE, PRIORITY_PAGE, Source
 from crawler.errors import FetchRefused, classify, describe
 from crawler.items import ArticleItem
+from crawler.middlewares.recheck import LISTING_SOURCES, KnownArticleSkipped
 from crawler.middlewares.recheck import META_KEY as RECHECK
-from crawler.middlewares.recheck import KnownArticleSkipped
 from crawler.requisite_requests import RequisiteRequests
 from crawler.sites import SiteSet, download_slots
 from crawler.state import CrawlPlan, CrawlState
@@ -211,10 +211,12 @@ class TopicSpider(scrapy.Spider):
         site = self.site_for(response.url) or self.site_for(response.request.url)
         if site is None:
             return
+        source = self.sources[response.meta.get("source", "section")]
         if response.meta.get("kind") == "article":  # a known article (crawler.middlewares.recheck)
             yield from self.article(response, site)
-            return
-        source = self.sources[response.meta.get("source", "section")]
+            if source.name not in LISTING_SOURCES:
+                return
+            # a listing page that once passed as an article: its links still count
         if source.name in ("section", "search"):
             if not self._is_html(response, site):
                 return
@@ -230,7 +232,9 @@ class TopicSpider(scrapy.Spider):
         """The item for a fetched article page (none for a 304 or identical re-fetch)."""
         capture = response.meta.get("capture")
         stats = self.crawler.stats
-        if response.status == 304 or (capture is not None and capture.record_type == "revisit"):
+        previous = response.meta.get("previous")
+        revisit = capture is not None and capture.record_type == "revisit"
+        if response.status == 304 or (revisit and previous is not None and previous.content_hash):
             stats.inc_value("incremental/not_modified" if response.status == 304 else "incremental/identical")
             stats.inc_value(f"site/{site.name}/articles_fetched")
             stats.inc_value(f"site/{site.name}/not_modified")
@@ -259,7 +263,6 @@ class TopicSpider(scrapy.Spider):
         declared, any_declared = self._declared_charset(response)
         if not any_declared:
             self.bad("fetch/charset_missing", response.url, "no charset declared", site, level=logging.INFO)
-        previous = response.meta.get("previous")
         yield ArticleItem(
             url=response.url,
             site=site.name,
