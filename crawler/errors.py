@@ -32,7 +32,9 @@ _BY_TYPE: tuple[tuple[type[BaseException] | tuple[type[BaseException], ...], str
     ((DownloadConnectionRefusedError, net.ConnectionRefusedError, net.ConnectError), "fetch/connection_refused"),
     ((CannotResolveHostError, net.DNSLookupError), "fetch/dns_error"),
     (DownloadCancelledError, "fetch/oversized"),  # DOWNLOAD_MAXSIZE reached while downloading
-    ((ResponseDataLossError, DownloadFailedError, ResponseFailed, ResponseNeverReceived, PartialDownloadError,
+    # fewer body bytes than Content-Length said, or a chunked body cut short (DOWNLOAD_FAIL_ON_DATALOSS)
+    (ResponseDataLossError, "fetch/truncated"),
+    ((DownloadFailedError, ResponseFailed, ResponseNeverReceived, PartialDownloadError,
       net.ConnectionLost, net.ConnectionDone, ConnectionResetError), "fetch/connection_reset"),
 )
 

@@ -62,6 +62,7 @@ EXTRACT_BOILERPLATE = True  # learn and strip per-site repeated lines
 TOPIC_MIN_SCORE = 0.0  # -a min_score= overrides; a boolean match with score >= this counts
 TOPIC_DEPTH_LIMIT = 3  # links followed from a home/section page (DEPTH_LIMIT for pages)
 TOPIC_MAX_LINKS_PER_PAGE = 200
+TOPIC_SITEMAP_MAX_DEPTH = 3  # sitemap indexes followed below the first sitemap (a chain of indexes is cut)
 TOPIC_MAX_LISTING_PAGES = 50  # pages of one paginated listing (?page=N) followed at the same depth
 TOPIC_DEMO_TIMEOUT = 60  # seconds to wait for the built-in demo web (-a sites=demo)
 TOPIC_DEMO_FILLER = 0  # off-topic filler articles per demo outlet (0: the demo web's default)
@@ -72,7 +73,8 @@ TOPIC_DEMO_PORT = 8730
 # --- politeness --------------------------------------------------------------------------
 USER_AGENT = user_agent(ARCHIVE_CONTACT)  # `scrapy crawl -s ARCHIVE_CONTACT=...` alone rebuilds it
 ROBOTSTXT_OBEY = True
-ROBOTSTXT_PARSER = "scrapy.robotstxt.ProtegoRobotParser"
+ROBOTSTXT_PARSER = "crawler.robots.CappedRobotParser"  # Protego over the first ROBOTSTXT_MAX_SIZE bytes
+ROBOTSTXT_MAX_SIZE = 500 * 1024  # as Google: the rest of a longer robots.txt is ignored
 CONCURRENT_REQUESTS = 32
 CONCURRENT_REQUESTS_PER_DOMAIN = 4
 DOWNLOAD_DELAY = 0.5
@@ -85,6 +87,7 @@ DOWNLOAD_MAXSIZE = 10 * 1024 * 1024  # also caps decompressed size (gzip bombs)
 DOWNLOAD_WARNSIZE = 4 * 1024 * 1024
 RETRY_ENABLED = True
 RETRY_TIMES = 2
+RETRY_AFTER_MAX = 60.0  # seconds: a 429/503 asking for a longer wait (Retry-After) is given up
 RETRY_GIVE_UP_LOG_LEVEL = "DEBUG"  # the spider logs each final failure once, with its kind
 REDIRECT_MAX_TIMES = 5
 DEPTH_LIMIT = 0  # the spider applies TOPIC_DEPTH_LIMIT to pages only (feeds/sitemaps nest freely)
@@ -110,6 +113,11 @@ DOWNLOADER_MIDDLEWARES = {
     # Known URLs: skip, or re-check conditionally (sets meta["previous"] for the capture).
     "crawler.middlewares.recheck.RecheckMiddleware": 60,
     # Not needed to archive public news pages; each layer costs per request.
+    # A gzipped body cut short is an error, not a shorter page (Scrapy's gunzip keeps what it got).
+    "crawler.middlewares.truncated.TruncatedGzipMiddleware": 945,
+    # Retry-After on 429/503, up to RETRY_AFTER_MAX (crawler.middlewares.retry).
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "crawler.middlewares.retry.RetryAfterMiddleware": 550,
     "scrapy.downloadermiddlewares.httpauth.HttpAuthMiddleware": None,
     "scrapy.downloadermiddlewares.httpproxy.HttpProxyMiddleware": None,  # no proxies from the environment
 }

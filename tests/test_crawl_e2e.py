@@ -168,7 +168,7 @@ BAD_INPUT_STATS = {
     "not_found": "fetch/http_404",
     "flaky": "fetch/http_500",
     "slow": "fetch/timeout",
-    "reset": "fetch/connection_reset",
+    "reset": "fetch/truncated",  # a reset after part of the body: Scrapy's data loss
     "redirect_loop": "fetch/redirect_loop",
     "redirect_chain": "fetch/redirect",
     "oversized": "fetch/oversized",

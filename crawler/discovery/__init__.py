@@ -37,8 +37,10 @@ __all__ = [
 ]  # fmt: skip
 
 
-def sources(*, max_links: int, max_listing_pages: int, max_size: int) -> dict[str, Source]:
+def sources(*, max_links: int, max_listing_pages: int, max_size: int,
+            max_sitemap_depth: int = 3) -> dict[str, Source]:
     """The crawl's sources by name, in the order their first requests are made."""
     sections = SectionSource(max_links=max_links, max_listing_pages=max_listing_pages)
-    found: list[Source] = [FeedSource(), SitemapSource(max_size=max_size), SearchSource(sections), sections]
+    found: list[Source] = [FeedSource(), SitemapSource(max_size=max_size, max_index_depth=max_sitemap_depth),
+                           SearchSource(sections), sections]
     return {source.name: source for source in found}

@@ -149,16 +149,21 @@ def sitemap_from_root(root, base_url: str) -> Sitemap:
 class SitemapSource(Source):
     """Sitemaps given in the sites file or announced in robots.txt (`from_robots`).
 
-    An index's child sitemaps are followed (news ones first); a urlset's entries are
-    scheduled as articles when the sitemap is a news sitemap or the URL looks like one.
+    An index's child sitemaps are followed (news ones first), down to `max_index_depth`
+    indexes below the first sitemap (TOPIC_SITEMAP_MAX_DEPTH): a chain of indexes, hostile
+    or broken, was followed hundreds deep (`discovery/sitemap_too_deep`, logged once per
+    sitemap). A urlset's entries are scheduled as articles when the sitemap is a news
+    sitemap or the URL looks like one.
     Stats: discovery/sitemaps, discovery/sitemap_entries, discovery/robots_sitemaps,
-    discovery/malformed_sitemap, discovery/entity_expansion, fetch/decompression_bomb.
+    discovery/malformed_sitemap, discovery/entity_expansion, discovery/sitemap_too_deep,
+    fetch/decompression_bomb.
     """
 
     name = "sitemap"
 
-    def __init__(self, max_size: int = 0) -> None:
+    def __init__(self, max_size: int = 0, max_index_depth: int = 3) -> None:
         self.max_size = max_size
+        self.max_index_depth = max_index_depth
 
     def start(self, site, crawl: Crawl) -> Iterable[Any]:
         for url in site.sitemaps:
@@ -206,6 +211,12 @@ class SitemapSource(Source):
                 return
         crawl.stats.inc_value("discovery/sitemaps")
         if sitemap.index:
+            depth = response.meta.get("page_depth", 0) + 1  # of the child sitemaps
+            if depth > self.max_index_depth:
+                crawl.bad("discovery/sitemap_too_deep", response.url,
+                          f"a sitemap index {depth - 1} indexes deep: its {len(sitemap.entries)} child "
+                          f"sitemap(s) not followed (TOPIC_SITEMAP_MAX_DEPTH={self.max_index_depth})", site)
+                return
             for entry in sitemap.entries:
                 if crawl.site_for(entry.url) is not site:
                     continue
@@ -214,7 +225,8 @@ class SitemapSource(Source):
                     continue
                 canonical, _ = canonicalize(entry.url)
                 news = "news" in canonical.lower()
-                request = crawl.request(canonical, site, self.name, priority=PRIORITY_DISCOVERY + (10 if news else 0))
+                request = crawl.request(canonical, site, self.name, priority=PRIORITY_DISCOVERY + (10 if news else 0),
+                                        depth=depth)
                 if request is not None:
                     yield request
             return

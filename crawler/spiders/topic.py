@@ -50,7 +50,7 @@ class TopicSpider(scrapy.Spider):
     crawler.middlewares.recheck.RecheckMiddleware.
 
     Settings: TOPIC_DEPTH_LIMIT (3), TOPIC_MIN_SCORE (0.0), TOPIC_MAX_LINKS_PER_PAGE (200),
-    TOPIC_MAX_LISTING_PAGES (50), EXTRACT_ENABLED (True), DOWNLOAD_MAXSIZE (gzipped sitemaps).
+    TOPIC_MAX_LISTING_PAGES (50), TOPIC_SITEMAP_MAX_DEPTH (3), EXTRACT_ENABLED (True), DOWNLOAD_MAXSIZE (gzipped sitemaps).
     """
 
     name = "topic"
@@ -98,7 +98,8 @@ class TopicSpider(scrapy.Spider):
         spider.extract_enabled = settings.getbool("EXTRACT_ENABLED", True)
         spider.sources = sources(max_links=settings.getint("TOPIC_MAX_LINKS_PER_PAGE", 200),
                                  max_listing_pages=settings.getint("TOPIC_MAX_LISTING_PAGES", 50),
-                                 max_size=settings.getint("DOWNLOAD_MAXSIZE"))
+                                 max_size=settings.getint("DOWNLOAD_MAXSIZE"),
+                                 max_sitemap_depth=settings.getint("TOPIC_SITEMAP_MAX_DEPTH", 3))
         spider.requisites = RequisiteRequests.from_crawler(crawler)
         spider.state = CrawlState.from_crawler(crawler)
         spider.state.plan(CrawlPlan(spider=spider.name, topic=spider.topic, min_score=spider.min_score,
