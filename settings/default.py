@@ -101,6 +101,11 @@ DNS_TIMEOUT = 10
 REACTOR_THREADPOOL_MAXSIZE = 10
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 
+# Where the crawler may go (crawler.middlewares.addresses): hosts resolving to loopback,
+# private, link-local (cloud metadata), reserved addresses are refused, unless allowed here.
+ARCHIVE_ALLOW_PRIVATE_ADDRESSES = False
+ARCHIVE_ALLOWED_NETWORKS: list[str] = []  # e.g. ["10.1.0.0/16"] for an intranet news site
+
 # --- components ----------------------------------------------------------------------------
 DOWNLOADER_MIDDLEWARES = {
     # process_response runs from high to low: 950 sees the raw response before
@@ -113,6 +118,8 @@ DOWNLOADER_MIDDLEWARES = {
     # Known URLs: skip, or re-check conditionally (sets meta["previous"] for the capture).
     "crawler.middlewares.recheck.RecheckMiddleware": 60,
     # Not needed to archive public news pages; each layer costs per request.
+    # Non-HTTP schemes and hosts resolving to non-public addresses are refused (before robots.txt).
+    "crawler.middlewares.addresses.AddressPolicyMiddleware": 30,
     # A gzipped body cut short is an error, not a shorter page (Scrapy's gunzip keeps what it got).
     "crawler.middlewares.truncated.TruncatedGzipMiddleware": 945,
     # Retry-After on 429/503, up to RETRY_AFTER_MAX (crawler.middlewares.retry).

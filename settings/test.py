@@ -23,3 +23,4 @@ ARCHIVE_REQUISITE_MAX_SIZE = 1024 * 1024  # the demo web's huge requisite is 3 M
 TOPIC_DEMO_PORT = 0  # parallel test crawls of the demo must not share a port
 CLOSESPIDER_TIMEOUT = 600  # a bound on any test crawl
 LOGSTATS_INTERVAL = 5.0
+ARCHIVE_ALLOWED_NETWORKS = ["127.0.0.0/8"]  # the test webs live on loopback; nothing else is allowed

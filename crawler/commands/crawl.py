@@ -68,6 +68,9 @@ class Command(ScrapyCrawlCommand):
                                   port=settings.getint("TOPIC_DEMO_PORT", 0))
                 opts.spargs["sites"] = demo.start()
                 stack.callback(demo.stop)
+                # the demo web is on loopback, which the address policy refuses otherwise
+                allowed = [*settings.getlist("ARCHIVE_ALLOWED_NETWORKS", []), "127.0.0.0/8"]
+                settings.set("ARCHIVE_ALLOWED_NETWORKS", allowed, priority="cmdline")
             arguments = opts.spargs["arguments"] = check(**opts.spargs)
             sites = getattr(arguments, "sites", ())
             if sites:  # each site's delay and concurrency, for the downloader's per-host slots

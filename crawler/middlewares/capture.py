@@ -45,7 +45,8 @@ class CaptureMiddleware:
     The CaptureRef of the written record is put in `request.meta["capture"]`.
 
     Also counts `fetch/http_<status>` for 4xx/5xx, `fetch/redirect` and
-    `fetch/redirect_loop` (a redirect back into its own chain is refused), and
+    `fetch/redirect_loop` (a redirect back into its own chain is refused),
+    `fetch/refused_scheme` (a redirect to a non-HTTP URL), and
     `site/<name>/pages_fetched`.
 
     Settings: ARCHIVE_CAPTURE_ENABLED (True).
@@ -135,6 +136,12 @@ class CaptureMiddleware:
         if not location:
             return
         target = canonical_url(urljoin(response.url, location.decode("latin-1").strip()))
+        scheme = urlsplit(target).scheme.lower()
+        if scheme not in ("http", "https"):
+            # Scrapy's RedirectMiddleware passes such a 3xx on as an HTTP error; say what it is
+            self.stats.inc_value("fetch/refused_scheme")
+            logger.warning("fetch/refused_scheme: %s redirects to a %s: URL (not followed)", response.url, scheme)
+            raise FetchRefused("fetch/refused_scheme", f"redirect to {scheme}: at {response.url}")
         chain = [*request.meta.get("redirect_urls", ()), request.url]
         if target in {canonical_url(url) for url in chain}:
             self.stats.inc_value("fetch/redirect_loop")
