@@ -49,6 +49,8 @@ def classify(exc: BaseException) -> str:
     """The stats key for a failed request (`fetch/timeout`, `fetch/robots_denied`, ...)."""
     if isinstance(exc, FetchRefused):
         return exc.kind
+    if _head_cut(exc):
+        return "fetch/bad_response_head"
     if isinstance(exc, HttpError):
         return f"fetch/http_{getattr(exc.response, 'status', 'error')}"
     if isinstance(exc, IgnoreRequest):
@@ -68,6 +70,17 @@ def classify(exc: BaseException) -> str:
         if isinstance(inner, BaseException):
             return classify(inner)
     return f"fetch/error_{type(exc).__name__.lower()}"
+
+
+def _head_cut(exc: BaseException) -> bool:
+    """A response that ended before its head (status line and headers) was whole.
+
+    Twisted ends a response *body* cut short with a data-loss reason (ResponseDataLossError
+    here) and a response that never began with ResponseNeverReceived; a bare ResponseFailed
+    means the head itself was cut off or refused. The usual cause is a header line over
+    Twisted's 16 KiB line limit, at which its parser closes the connection."""
+    cause = exc.__cause__ if isinstance(exc, DownloadFailedError) else exc
+    return isinstance(cause, ResponseFailed) and not isinstance(cause, ResponseNeverReceived)
 
 
 def describe(exc: BaseException) -> str:
