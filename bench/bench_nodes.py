@@ -120,6 +120,7 @@ def run(args, n: int, sites: Path, workdir: Path, admin: sa.Engine, redis_client
         "DOWNLOAD_TIMEOUT": 10, "CONCURRENT_REQUESTS": 32, "CONCURRENT_REQUESTS_PER_DOMAIN": 8,
         "SCHEDULER_IDLE_BEFORE_CLOSE": 3, "LOG_LEVEL": "INFO", "LOGSTATS_INTERVAL": 10,
         "CLOSESPIDER_TIMEOUT": args.timeout, "MEMUSAGE_ENABLED": False,
+        "ARCHIVE_ALLOWED_NETWORKS": "127.0.0.0/8",  # the demo web is on loopback (crawler.middlewares.addresses)
     }
     sampler = Sampler(admin, database, redis_client, prefix)
     before = resource.getrusage(resource.RUSAGE_CHILDREN)

@@ -31,7 +31,7 @@ def test_crawl_with_redis_frontier(own_redis, tmp_path):
              "-s", f"FRONTIER_KEY_PREFIX={prefix}",
              "-s", "DOWNLOAD_TIMEOUT=3", "-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False",
              "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=8", "-s", "SCHEDULER_IDLE_BEFORE_CLOSE=1",
-             "-s", "CLOSESPIDER_TIMEOUT=240"],
+             "-s", "CLOSESPIDER_TIMEOUT=240", "-s", "ARCHIVE_ALLOWED_NETWORKS=127.0.0.0/8"],
             cwd=ROOT, env=env, capture_output=True, text=True, timeout=300,
         )
         assert proc.returncode == 0, proc.stderr[-4000:]

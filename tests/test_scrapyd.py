@@ -98,7 +98,8 @@ def test_deploy_schedule_and_archive(scrapyd, tmp_path):
                   ("topic", "(defence OR defense) AND (India OR Delhi) AND Hegseth"),
                   ("sites", str(sites))]
         for setting in (f"ARCHIVE_DIR={archive_dir}", "DOWNLOAD_DELAY=0", "AUTOTHROTTLE_ENABLED=False",
-                        "EXTRACT_WORKERS=1", "DOWNLOAD_TIMEOUT=30", "CLOSESPIDER_TIMEOUT=200"):
+                        "EXTRACT_WORKERS=1", "DOWNLOAD_TIMEOUT=30", "CLOSESPIDER_TIMEOUT=200",
+                        "ARCHIVE_ALLOWED_NETWORKS=127.0.0.0/8"):
             fields.append(("setting", setting))
         job = call(base, "schedule.json", fields)
         assert job["status"] == "ok", job
