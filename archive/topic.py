@@ -47,6 +47,7 @@ from urllib.parse import unquote
 from archive.errors import ArchiveError
 
 __all__ = [
+    "MAX_DEPTH",
     "And",
     "Atom",
     "Not",
@@ -65,6 +66,11 @@ MIN_LENGTH = 250  # texts shorter than this count as this long (no blow-up on sn
 _LN_HALF = math.log1p(FREQ_HALF)
 
 OPERATORS = frozenset({"AND", "OR", "NOT"})
+#: Deepest nesting of parentheses a query may have. Parsing, matching, printing and
+#: hashing walk the query recursively: this keeps every walk far below Python's
+#: recursion limit (a depth of ~250 raised RecursionError) while no real topic comes
+#: near it. Chains of NOT do not nest (they are folded while parsing).
+MAX_DEPTH = 50
 QUOTES = '"\u201c\u201d'  # straight and curly double quotes
 
 
@@ -314,6 +320,7 @@ class _Parser:
         self.query = query
         self.toks = _lex(query)
         self.i = 0
+        self.depth = 0  # parentheses open at the current token
 
     def error(self, message: str, position: int) -> TopicQueryError:
         return TopicQueryError(message, position, self.query)
@@ -364,13 +371,16 @@ class _Parser:
         return _combine(And, children, start)
 
     def unary(self) -> Node:
-        tok = self.peek()
-        if tok.kind == "NOT":
-            self.take()
+        # A loop, not recursion, so that a thousand NOTs in a row cost no stack.
+        negations: list[_Tok] = []
+        while self.peek().kind == "NOT":
+            tok = self.take()
             self.expect_operand(tok)
-            child = self.unary()
-            return child.child if isinstance(child, Not) else Not(child, tok.position)
-        return self.primary()
+            negations.append(tok)
+        node = self.primary()
+        for tok in reversed(negations):  # innermost first: NOT NOT x is x
+            node = node.child if isinstance(node, Not) else Not(node, tok.position)
+        return node
 
     def primary(self) -> Node:
         tok = self.take()
@@ -381,7 +391,11 @@ class _Parser:
         if tok.kind == "(":
             if self.peek().kind == ")":
                 raise self.error("empty parentheses", self.peek().position)
+            if self.depth >= MAX_DEPTH:
+                raise self.error(f"parentheses nested more than {MAX_DEPTH} deep", tok.position)
+            self.depth += 1
             node = self.or_expr()
+            self.depth -= 1
             if self.peek().kind != ")":
                 raise self.error("unclosed '('", tok.position)
             self.take()

@@ -48,6 +48,21 @@ class UnknownTopicError(FilterError):
         super().__init__(message)
 
 
+def text_problem(text: str) -> str | None:
+    """Why a piece of text cannot be sent to the database as a parameter, or None.
+
+    PostgreSQL text cannot hold NUL, and neither engine takes a lone surrogate (what
+    Python makes of bytes that are not UTF-8 on a command line).
+    """
+    if "\x00" in text:
+        return "contains a NUL character"
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return "is not valid text (bytes that are not UTF-8)"
+    return None
+
+
 def topic_key(query: str) -> str:
     """The canonical form under which two topic queries are the same topic.
 
@@ -103,9 +118,12 @@ def parse_when(value: str | date | datetime | None, *, end: bool = False) -> dat
 
     A bare date means the start of that day (UTC), or with ``end`` the start of
     the next day, so that ``until=2025-10-31`` includes the whole of the 31st.
+    An end after the last day Python can represent (``until=9999-12-31``) is no
+    bound at all; a time that falls outside years 1 to 9999 in UTC is a FilterError.
     """
     if value is None or value == "":
         return None
+    shown = value
     whole_day = False
     if isinstance(value, str):
         text = value.strip()
@@ -118,14 +136,23 @@ def parse_when(value: str | date | datetime | None, *, end: bool = False) -> dat
             raise FilterError(
                 f"cannot read the date {text!r}: use YYYY-MM-DD or YYYY-MM-DDTHH:MM[:SS]"
             ) from None
+    if not isinstance(value, date):
+        raise FilterError(f"a date must be text, a date or a datetime, not {type(value).__name__}")
     if not isinstance(value, datetime):
         value = datetime.combine(value, time(0), tzinfo=timezone.utc)
         whole_day = True
     if value.tzinfo is None:
         value = value.replace(tzinfo=timezone.utc)
-    if end and whole_day:
-        value += timedelta(days=1)
-    return value.astimezone(timezone.utc)
+    try:
+        if end and whole_day:
+            value += timedelta(days=1)
+        return value.astimezone(timezone.utc)
+    except OverflowError:
+        if end and whole_day and value.date() == date.max:
+            return None  # up to and including the last representable day: every article
+        raise FilterError(
+            f"the date {str(shown)!r} is out of range: dates run from 0001-01-01 to 9999-12-31 (UTC)"
+        ) from None
 
 
 def article_date() -> sa.ColumnElement:
@@ -172,6 +199,18 @@ class Filters:
             topic=topic or None,
             language=(lang or "").strip().lower() or None,
         )
+
+    def __post_init__(self) -> None:
+        named = [("--site", site) for site in self.sites]
+        named += [("--topic", self.topic), ("--lang", self.language)]
+        for option, value in named:
+            if value is None:
+                continue
+            if not isinstance(value, str):
+                raise FilterError(f"{option} must be text, not {type(value).__name__}")
+            problem = text_problem(value)
+            if problem:
+                raise FilterError(f"{option} {value!r} {problem}")
 
     def conditions(self, conn: sa.Connection) -> list[sa.ColumnElement[bool]]:
         """WHERE conditions on the ``articles`` table.

@@ -36,7 +36,7 @@ from archive.db.models import (
     search_vector,
     title_vector,
 )
-from archive.query.filters import Filters
+from archive.query.filters import Filters, text_problem
 from archive.query.fts import ParsedQuery, QuerySyntaxError, parse_query, pg_ts_config
 from archive.query.source import connection
 
@@ -53,6 +53,8 @@ SNIPPET_WORDS = 32
 #: lead B.
 TITLE_WEIGHT, TEXT_WEIGHT = 0.02, 1.0
 MAX_LIMIT = 10_000
+#: The largest offset taken: offset + limit must stay a 64-bit SQL integer.
+MAX_OFFSET = 10**12
 #: Significant digits kept in SearchHit.score. (Rounding to decimal places made every
 #: score of a common word 2e-06 on SQLite, whose bm25 floors the idf of a word found in
 #: more than half of the articles at 1e-6: the scores differ in their later digits.)
@@ -101,12 +103,12 @@ def search(
 
     Raises QuerySyntaxError for a query that cannot be understood.
     """
-    parsed = query if isinstance(query, ParsedQuery) else parse_query(query)
+    parsed = checked_query(query)
     filters = filters or Filters()
     if limit < 1 or limit > MAX_LIMIT:
         raise QuerySyntaxError(f"limit must be between 1 and {MAX_LIMIT}")
-    if offset < 0:
-        raise QuerySyntaxError("offset must not be negative")
+    if offset < 0 or offset > MAX_OFFSET:
+        raise QuerySyntaxError(f"offset must be between 0 and {MAX_OFFSET}")
     with connection(source) as conn:
         if conn.dialect.name == "sqlite":
             hits = _search_sqlite(conn, parsed, filters, limit, offset, highlight)
@@ -116,6 +118,25 @@ def search(
             raise QuerySyntaxError(f"full-text search is not available on {conn.dialect.name}")
         _attach_sites(conn, hits)
     return hits
+
+
+def checked_query(query: str | ParsedQuery) -> ParsedQuery:
+    """The parsed query, refused with QuerySyntaxError when the database could not take its text.
+
+    Checked here rather than left to the driver: PostgreSQL refuses a NUL inside a
+    parameter with a driver error, and SQLite would search for it.
+    """
+    if isinstance(query, ParsedQuery):
+        texts = [term.text for term in (*query.terms, *query.excluded)]
+    elif isinstance(query, str):
+        texts = [query]
+    else:
+        raise QuerySyntaxError(f"the search query must be text, not {type(query).__name__}")
+    for text in texts:
+        problem = text_problem(text)
+        if problem:
+            raise QuerySyntaxError(f"the search query {problem}")
+    return query if isinstance(query, ParsedQuery) else parse_query(query)
 
 
 def count(source: Any, query: str | ParsedQuery | None, filters: Filters | None = None) -> int:
@@ -134,7 +155,7 @@ def matching_conditions(
     where = filters.conditions(conn)
     if query is None or (isinstance(query, str) and not query.strip()):
         return where
-    parsed = query if isinstance(query, ParsedQuery) else parse_query(query)
+    parsed = checked_query(query)
     if conn.dialect.name == "sqlite":
         matched = (
             sa.select(fts_table.c.rowid)
