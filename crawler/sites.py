@@ -244,7 +244,13 @@ def load_sites(path: str | os.PathLike[str]) -> list[Site]:
 
 def parse_sites(text: str, filename: str = "<sites>") -> list[Site]:
     """Validate sites-file YAML given as a string (``filename`` is only used in messages)."""
-    loader = yaml.SafeLoader(text)
+    try:
+        loader = yaml.SafeLoader(text)  # refuses control characters here, before any parsing
+    except yaml.reader.ReaderError as e:
+        line = text.count("\n", 0, e.position) + 1
+        column = e.position - text.rfind("\n", 0, e.position)
+        problem = f"YAML syntax error: character {chr(e.character)!r} is not allowed in YAML"
+        raise SitesFileError(filename, [SitesProblem(line, column, problem)]) from e
     try:
         try:
             root = loader.get_single_node()
