@@ -21,7 +21,12 @@ from crawler.discovery.base import (
 
 
 def _date(parsed) -> datetime | None:
-    return datetime.fromtimestamp(calendar.timegm(parsed), timezone.utc) if parsed else None
+    if not parsed:
+        return None
+    try:
+        return datetime.fromtimestamp(calendar.timegm(parsed), timezone.utc)
+    except (ValueError, OverflowError, OSError):  # feedparser can read a year 0 or past 9999
+        return None
 
 
 def parse_feed(body: bytes, base_url: str, content_type: str | None = None) -> tuple[list[Entry], str | None]:
@@ -32,10 +37,13 @@ def parse_feed(body: bytes, base_url: str, content_type: str | None = None) -> t
     if DOCTYPE_ENTITY.search(body[:65536]):
         raise DiscoveryError("entities", "XML entity declarations refused (possible entity expansion attack)")
     headers = {"content-location": base_url, "content-type": content_type or "application/xml"}
-    parsed = feedparser.parse(body, response_headers=headers, sanitize_html=False, resolve_relative_uris=False)
+    try:
+        parsed = feedparser.parse(body, response_headers=headers, sanitize_html=False, resolve_relative_uris=False)
+    except ValueError as exc:  # feedparser's encoding sniffing fails on some bytes (UnicodeDecodeError, NUL)
+        raise DiscoveryError("malformed", f"unreadable feed: {exc}") from exc
     error = parsed.get("bozo_exception")
     problem = f"not well-formed XML: {error}" if isinstance(error, SAXException) else None
-    if not parsed.version and not parsed.entries:
+    if not parsed.get("version") and not parsed.get("entries"):  # an empty body has neither key
         raise DiscoveryError("malformed", problem or "not a feed")
     entries = []
     for item in parsed.entries:

@@ -105,7 +105,10 @@ def parse_date(value: str | None) -> datetime | None:
         return None
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=timezone.utc)
-    return parsed.astimezone(timezone.utc)
+    try:
+        return parsed.astimezone(timezone.utc)
+    except OverflowError:  # e.g. 9999-12-31T23:00-05:00 is past the last datetime in UTC
+        return None
 
 
 
@@ -142,7 +145,11 @@ def sitemap_from_root(root, base_url: str) -> Sitemap:
                     elif sname == "publication_date":
                         published = parse_date(_text(sub))
         if loc:
-            entries.append(Entry(urljoin(base_url, loc), title, published, modified))
+            try:
+                url = urljoin(base_url, loc)
+            except ValueError:  # not a URL ("http://[", "//a[b]"): skipped like an offsite one
+                continue
+            entries.append(Entry(url, title, published, modified))
     return Sitemap(index=index, entries=entries, news=news)
 
 

@@ -158,8 +158,16 @@ class TopicSpider(scrapy.Spider):
         self._seen.add(canonical)
         meta = {**self._site_meta(site, "page" if source in ("section", "search") else source),
                 "source": source, "page_depth": depth}
-        return scrapy.Request(url, callback=self.parse_discovered, errback=self.on_error, priority=priority,
-                              meta=meta)
+        return self._new_request(url, site, callback=self.parse_discovered, priority=priority, meta=meta)
+
+    def _new_request(self, url: str, site, **kwargs):
+        """scrapy.Request, or None (counted) for a found URL that w3lib refuses (a port of 99999...):
+        one such entry must not end the parse of the feed or sitemap that listed it."""
+        try:
+            return scrapy.Request(url, errback=self.on_error, **kwargs)
+        except ValueError as exc:
+            self.bad("discovery/invalid_url", url, str(exc), site, level=logging.INFO)
+            return None
 
     def schedule(self, url: str, site, *, article: bool, text: str = "", depth: int = 0,
                  published: datetime | None = None, modified: datetime | None = None):
@@ -184,12 +192,12 @@ class TopicSpider(scrapy.Spider):
         meta[RECHECK] = {"published": published, "modified": modified}  # crawler.middlewares.recheck
         if not article:
             meta.update(source="section", page_depth=depth)
-            return scrapy.Request(
-                canonical, callback=self.parse_discovered, errback=self.on_error,
+            return self._new_request(
+                canonical, site, callback=self.parse_discovered,
                 priority=PRIORITY_PAGE + int(hint * 50) - 10 * depth, meta=meta,
             )
-        return scrapy.Request(
-            canonical, callback=self.parse_article, errback=self.on_error,
+        return self._new_request(
+            canonical, site, callback=self.parse_article,
             priority=PRIORITY_ARTICLE + int(hint * 100), meta=meta,
         )
 
