@@ -56,7 +56,7 @@ def parse_timestamp(value, now: datetime) -> datetime | None:
                 f"{year}-{int(month):02d}-{int(day):02d}T{int(hour):02d}:{minute}:{second or '00'}"
                 + ("+00:00" if zone == "Z" else zone)
             ).astimezone(timezone.utc)
-    except ValueError:
+    except (ValueError, OverflowError):  # OverflowError: 9999-12-31T23:00-01:00 is past year 9999 in UTC
         return None
     if stamp.year < EARLIEST_YEAR or stamp > now:
         return None

@@ -247,7 +247,10 @@ def _markup_timestamp(tree: HtmlElement) -> datetime | None:
             continue
         if stamp.tzinfo is None:
             continue  # a wall-clock time without zone cannot be placed in UTC
-        return stamp.astimezone(timezone.utc)
+        try:
+            return stamp.astimezone(timezone.utc)
+        except OverflowError:  # 9999-12-31T23:00-01:00 is past year 9999 in UTC
+            continue
     return None
 
 
