@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from archive.sites import SiteRegistry, site_domain
 from crawler.sites import KNOWN_KEYS, Site, SitesFileError, load_sites, parse_sites
 
-PROPERTY = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+PROPERTY = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 SCALARS = st.one_of(
     st.none(), st.booleans(), st.integers(), st.floats(), st.text(max_size=30),
