@@ -3,6 +3,7 @@
     .venv/bin/python bench/fuzz.py --inputs 1000000                  # every target, 1M inputs each
     .venv/bin/python bench/fuzz.py --target topic --inputs 1000000   # one target
     .venv/bin/python bench/fuzz.py --target extract --inputs 20000 --seed 7
+    .venv/bin/python bench/fuzz.py --target feed --max-seconds 600   # what fits in 10 minutes
 
 Targets and what counts as a failure (any other exception, a RecursionError included,
 or an input running past --timeout seconds, stops the run and saves the input):
@@ -183,9 +184,11 @@ def worker(target: str, libfuzzer_args: list[str]) -> None:
 
 DONE = re.compile(r"Done (\d+) runs in (\d+) second")
 EXECUTED = re.compile(r"#(\d+)\s")
+UNITS = re.compile(r"stat::number_of_executed_units:\s*(\d+)")
 
 
-def run_target(target: str, inputs: int, seed: int, timeout: int, max_len: int) -> tuple[int, float, float, str]:
+def run_target(target: str, inputs: int, seed: int, timeout: int, max_len: int,
+               max_seconds: int = 0) -> tuple[int, float, float, str]:
     """(inputs run, CPU seconds, wall seconds, result) of one target in a child process."""
     RESULTS.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix=f"fuzz-{target}-") as corpus:
@@ -194,6 +197,8 @@ def run_target(target: str, inputs: int, seed: int, timeout: int, max_len: int) 
         args = [sys.executable, __file__, "--worker", target, "--", f"-runs={inputs}", f"-seed={seed}",
                 f"-timeout={timeout}", f"-max_len={max_len}", "-rss_limit_mb=3072", "-print_final_stats=1",
                 f"-artifact_prefix={RESULTS}/{target}-", corpus]
+        if max_seconds:
+            args.insert(-1, f"-max_total_time={max_seconds}")
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
         start = time.monotonic()
         proc = subprocess.run(args, cwd=REPO, capture_output=True, text=True, errors="replace",
@@ -205,8 +210,9 @@ def run_target(target: str, inputs: int, seed: int, timeout: int, max_len: int) 
     (RESULTS / f"{target}.log").write_text(log)
     done = DONE.search(log)
     if proc.returncode == 0 and done:
-        return int(done.group(1)), cpu, wall, "ok"
-    executed = [int(n) for n in EXECUTED.findall(log)]
+        runs = int(done.group(1))
+        return runs, cpu, wall, "ok" if runs >= inputs else f"ok (time limit after {runs:,} inputs)"
+    executed = [int(n) for n in EXECUTED.findall(log) + UNITS.findall(log)]
     saved = re.findall(r"Test unit written to (\S+)", log)
     reason = next((line for line in log.splitlines() if "Error" in line or "==ERROR" in line), "exit status")
     where = saved[0] if saved else f"{RESULTS}/{target}.log"
@@ -225,13 +231,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=1, help="libFuzzer's random seed (default 1)")
     parser.add_argument("--timeout", type=int, default=20, help="seconds one input may take (default 20)")
     parser.add_argument("--max-len", type=int, default=4096, help="longest input in bytes (default 4096)")
+    parser.add_argument("--max-seconds", type=int, default=0,
+                        help="stop a target after this many seconds even short of --inputs (default: no limit)")
     args = parser.parse_args(argv)
     targets = TARGETS if args.target == "all" else (args.target,)
     failed = False
     print(f"{'target':<8} {'inputs':>10} {'CPU s':>8} {'wall s':>8} {'inputs/CPU s':>13}  result")
     for target in targets:
-        runs, cpu, wall, result = run_target(target, args.inputs, args.seed, args.timeout, args.max_len)
-        failed |= result != "ok"
+        runs, cpu, wall, result = run_target(target, args.inputs, args.seed, args.timeout, args.max_len,
+                                             args.max_seconds)
+        failed |= not result.startswith("ok")
         rate = runs / cpu if cpu else 0.0
         print(f"{target:<8} {runs:>10,} {cpu:>8.1f} {wall:>8.1f} {rate:>13,.0f}  {result}", flush=True)
     return 1 if failed else 0
