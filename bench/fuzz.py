@@ -218,6 +218,8 @@ def run_target(target: str, inputs: int, seed: int, timeout: int, max_len: int,
         return runs, cpu, wall, "ok" if runs >= inputs else f"ok (time limit after {runs:,} inputs)"
     executed = [int(n) for n in EXECUTED.findall(log) + UNITS.findall(log)]
     saved = re.findall(r"Test unit written to (\S+)", log)
+    if not saved and "run interrupted" in log:  # stopped by a signal: no input failed
+        return max(executed, default=0), cpu, wall, "interrupted (no failure)"
     reason = next((line for line in log.splitlines() if "Error" in line or "==ERROR" in line), "exit status")
     where = saved[0] if saved else f"{RESULTS}/{target}.log"
     return max(executed, default=0), cpu, wall, f"FAILED ({reason.strip()[:120]}); input: {where}"
@@ -247,7 +249,7 @@ def main(argv: list[str] | None = None) -> int:
     for target in targets:
         runs, cpu, wall, result = run_target(target, args.inputs, args.seed, args.timeout, args.max_len,
                                              args.max_seconds, not args.no_coverage)
-        failed |= not result.startswith("ok")
+        failed |= not result.startswith(("ok", "interrupted"))
         rate = runs / cpu if cpu else 0.0
         print(f"{target:<8} {runs:>10,} {cpu:>8.1f} {wall:>8.1f} {rate:>13,.0f}  {result}", flush=True)
     return 1 if failed else 0
