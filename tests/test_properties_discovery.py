@@ -102,7 +102,7 @@ def spider(tmp_path_factory):
 
 
 def _response(body: bytes, url: str) -> TextResponse:
-    return TextResponse(url, body=body, headers={"Content-Type": "application/xml"})
+    return TextResponse(url, body=body, headers={"Content-Type": "application/xml"}, request=Request(url))
 
 
 def _check_entries(entries: list[Entry]) -> None:
