@@ -12,7 +12,9 @@ class ArticleItem:
 
     `html` is the decoded (decompressed) page as UTF-8 bytes; `capture` is the
     CaptureRef of its response record. The extraction pipeline fills `result`,
-    `score` and `content_hash` and empties `html`.
+    `score` and `content_hash` and empties `html`; from the same parse of the page it
+    fills `requisites` ((url, kind) pairs of the `requisite_kinds` asked for, None: none)
+    and `rel_canonical`, which the spider acts on once the item is scraped or dropped.
     """
 
     url: str
@@ -24,6 +26,9 @@ class ArticleItem:
     result: Any = None  # archive.extract.ExtractResult
     score: float | None = None  # topic relevance; None when the query does not match
     content_hash: str | None = None
+    requisite_kinds: tuple[str, ...] | None = None  # page requisites wanted (crawler.requisites KINDS)
+    requisites: tuple[tuple[str, str], ...] = ()
+    rel_canonical: str | None = None  # absolute href of <link rel=canonical>, as written
 
     def __repr__(self) -> str:  # keep logs short: no HTML, no text
         return f"<ArticleItem {self.url} site={self.site!r} hash={self.content_hash}>"

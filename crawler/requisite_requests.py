@@ -120,7 +120,8 @@ class RequisiteRequests:
     # ------------------------------------------------------------------ requests
 
     def for_page(self, response, spider, site, *, listing: bool = False):
-        """Requests for the requisites of an HTML page the crawler archived."""
+        """Requests for the requisites of an HTML page the crawler archived (parsed here: for
+        pages that do not go to the extraction workers, which read them from their own parse)."""
         if not self.wanted(site, listing=listing):
             return
         try:
@@ -128,9 +129,13 @@ class RequisiteRequests:
         except (etree.ParserError, ValueError):
             return
         found = html_requisites(root, response.url, kinds=self.policy.kinds)
+        yield from self.for_found(found, response.url, spider)
+
+    def for_found(self, found: list[Requisite], page_url: str, spider):
+        """Requests for requisites already found on a page (crawler.requisites.html_requisites)."""
         if ICON in self.policy.kinds and not any(r.kind == ICON for r in found):
             # no declared icon: browsers ask for /favicon.ico (once per site: deduplicated)
-            found.append(Requisite(urljoin(response.url, "/favicon.ico"), ICON))
+            found = [*found, Requisite(urljoin(page_url, "/favicon.ico"), ICON)]
         for requisite in found:
             request = self._request(requisite, spider, level=0)
             if request is not None:

@@ -10,6 +10,7 @@ from functools import lru_cache
 
 import lxml.html
 from lxml import etree
+from lxml.html import HtmlElement
 
 from archive.extract import decode
 from archive.extract.candidates import (
@@ -72,6 +73,7 @@ def extract(
     declared_charset: str | None = None,
     now: datetime | None = None,
     layout: str | None = None,
+    inspect: Callable[[HtmlElement], None] | None = None,
 ) -> ExtractResult:
     """Turn one HTML page into clean text and metadata; never raises on bad input.
 
@@ -81,9 +83,13 @@ def extract(
     ``now``: the reference time for "not in the future" (default: the clock).
     ``layout``: the site's learned body region (``SiteBoilerplate.layout(site)``), read
     as one more body candidate.
+    ``inspect``: called once with the parsed page before extraction reads it, so that a
+    caller reads what else it needs (the crawler: page requisites, rel=canonical) from the
+    same parse instead of parsing the page again; it must not change the tree. Not called
+    for input that is not parsed (binary, empty, no markup). Its exceptions are logged.
     """
     try:
-        return _extract(html, url, boilerplate, declared_charset, now, layout)
+        return _extract(html, url, boilerplate, declared_charset, now, layout, inspect)
     except RecursionError:
         return ExtractResult.not_article("markup nested too deeply")
     except MemoryError:
@@ -93,7 +99,7 @@ def extract(
         return ExtractResult.not_article(f"extraction error: {type(exc).__name__}")
 
 
-def _extract(html, url, boilerplate, declared_charset, now, layout=None) -> ExtractResult:
+def _extract(html, url, boilerplate, declared_charset, now, layout=None, inspect=None) -> ExtractResult:
     now = now or datetime.now(timezone.utc)
     if html is None:
         return ExtractResult.not_article("empty input")
@@ -119,6 +125,11 @@ def _extract(html, url, boilerplate, declared_charset, now, layout=None) -> Extr
     if tree is None:
         return ExtractResult.not_article("not HTML (unparseable)", encoding=encoding)
     truncated = _bound_tree(tree) or truncated
+    if inspect is not None:
+        try:
+            inspect(tree)
+        except Exception as exc:  # noqa: BLE001 - the caller's reading must not cost the extraction
+            logger.warning("inspecting the parsed page failed for %s: %r", url, exc)
 
     meta = page_metadata(tree, url, now)
     states = set_aside_scripts(tree)  # metadata has read the JSON-LD; no body text in scripts

@@ -32,7 +32,9 @@ def _codec(name: str | None) -> str | None:
 class ExtractPipeline:
     """Run `archive.extract.extract` on each ArticleItem in worker processes (crawler.pool.ExtractionPool).
 
-    The reactor only awaits a future, so fetching never waits on parsing. Pages that
+    The reactor only awaits a future, so fetching never waits on parsing. The workers
+    parse each page once and also read its requisites (`item.requisite_kinds`) and
+    rel=canonical from that parse into the item, for the spider. Pages that
     are not articles (or whose clean text is shorter than EXTRACT_MIN_TEXT_LENGTH) are
     dropped (`extract/not_article`). The topic query is the crawl's (CrawlState's plan).
     A per-site boilerplate learner (archive.extract.SiteBoilerplate) is loaded from the
@@ -108,9 +110,9 @@ class ExtractPipeline:
         declared = item.declared_charset
         non_ascii = not item.html.isascii()
         try:
-            result, score, content_hash, reason, forms = await self.pool.run(
+            page = await self.pool.run(
                 extract_article, item.html, item.url, self.query, self.min_length,
-                self._furniture(item.site), declared,
+                self._furniture(item.site), declared, item.requisite_kinds,
             )
         except BrokenProcessPool:
             self.stats.inc_value("extract/worker_crashed")
@@ -124,15 +126,17 @@ class ExtractPipeline:
             raise DropItem(f"extraction failed for {item.url}: {exc!r}") from exc
         finally:
             item.html = b""
+        item.requisites, item.rel_canonical = page.requisites, page.rel_canonical
+        result = page.result
         if result is None:
             self.stats.inc_value("extract/not_article")
             self.stats.inc_value(f"site/{item.site}/not_article")
-            raise DropItem(f"not an article ({reason}): {item.url}", log_level="DEBUG")
+            raise DropItem(f"not an article ({page.reason}): {item.url}", log_level="DEBUG")
         if declared and non_ascii and _codec(result.encoding) != _codec(declared):
             self.stats.inc_value("extract/charset_fixed")
             logger.info("Charset fixed for %s: declared %s, decoded as %s", item.url, declared, result.encoding)
         if self.learner is not None:
-            self.learner.observe(item.site, result.segments, forms=forms)
+            self.learner.observe(item.site, result.segments, forms=page.segment_forms)
         self.stats.inc_value("extract/articles")
-        item.result, item.score, item.content_hash = result, score, content_hash
+        item.result, item.score, item.content_hash = result, page.score, page.content_hash
         return item

@@ -28,6 +28,7 @@ from crawler.items import ArticleItem
 from crawler.middlewares.recheck import LISTING_SOURCES, KnownArticleSkipped
 from crawler.middlewares.recheck import META_KEY as RECHECK
 from crawler.requisite_requests import RequisiteRequests
+from crawler.requisites import Requisite
 from crawler.sites import SiteSet, download_slots
 from crawler.state import CrawlPlan, CrawlState
 from crawler.urls import canonicalize
@@ -112,6 +113,8 @@ class TopicSpider(scrapy.Spider):
             logger.warning("The delay/concurrency of %s is not in DOWNLOAD_SLOTS (set it with "
                            "crawler.sites.download_slots when not using `scrapy crawl`)", ", ".join(missing))
         crawler.signals.connect(spider._robots_parsed, signal=signals.robots_parsed)
+        crawler.signals.connect(spider.page_read, signal=signals.item_scraped)
+        crawler.signals.connect(spider.page_read, signal=signals.item_dropped)
         return spider
 
     def site_for(self, url: str):
@@ -253,21 +256,18 @@ class TopicSpider(scrapy.Spider):
         if not self._is_html(response, site):
             return
         body = response.body
-        canonical, _ = canonicalize(response.url)
-        declared = self._rel_canonical(body, response.url)
-        if declared and declared != canonical:
-            declared_site = self.site_for(declared)
-            if declared_site is not None:
-                stats.inc_value("dedup/rel_canonical")
-                self._seen.add(declared)  # honour rel=canonical: never fetch that URL again
-        if response.meta.get("kind") != "article" and not (
+        is_article = response.meta.get("kind") == "article" or (
             looks_like_article(body) or looks_like_article_url(response.url, site.article_regex)
-        ):
+        )
+        if not (is_article and self.extract_enabled):
+            # an article's extraction worker reads it from its own parse (page_read)
+            self.honour_canonical(self._rel_canonical(body, response.url), response.url)
+        if not is_article:
             return
         stats.inc_value("discovery/articles")
         stats.inc_value(f"site/{site.name}/articles_fetched")
-        yield from self.requisites.for_page(response, self, site)
         if not self.extract_enabled:
+            yield from self.requisites.for_page(response, self, site)
             return
         declared, any_declared = self._declared_charset(response)
         if not any_declared:
@@ -279,7 +279,31 @@ class TopicSpider(scrapy.Spider):
             capture=capture,
             declared_charset=declared,
             previous_hash=previous.content_hash if previous is not None else None,
+            requisite_kinds=self.requisites.policy.kinds if self.requisites.wanted(site) else None,
         )
+
+    def page_read(self, item, **_) -> None:
+        """An article page's worker has read it (signals item_scraped, item_dropped): honour its
+        rel=canonical and request its requisites, both found in the worker's parse."""
+        if not isinstance(item, ArticleItem):
+            return
+        self.honour_canonical(item.rel_canonical, item.url)
+        found = [Requisite(url, kind) for url, kind in item.requisites]
+        if item.requisite_kinds is not None:
+            for request in self.requisites.for_found(found, item.url, self):
+                self.crawler.engine.crawl(request)
+
+    def honour_canonical(self, declared: str | None, url: str) -> None:
+        """A page's <link rel=canonical> URL (absolute) of a configured site is never fetched again."""
+        if not declared:
+            return
+        try:
+            declared = canonicalize(declared)[0]
+        except ValueError:
+            return
+        if declared != canonicalize(url)[0] and self.site_for(declared) is not None:
+            self.crawler.stats.inc_value("dedup/rel_canonical")
+            self._seen.add(declared)
 
     def parse_requisite(self, response):
         """A stylesheet, image, script, icon or font of an archived page (never an item)."""
@@ -318,7 +342,7 @@ class TopicSpider(scrapy.Spider):
 
     @staticmethod
     def _rel_canonical(body: bytes, base: str) -> str | None:
-        """The page's <link rel=canonical> in canonical form (lxml over the <head> only)."""
+        """The page's <link rel=canonical>, absolute (lxml over the <head> only)."""
         head_end = body.find(b"</head>")
         head = body[: head_end + 7 if head_end > 0 else 65536]
         try:
@@ -328,10 +352,7 @@ class TopicSpider(scrapy.Spider):
         hrefs = root.xpath("//link[contains(concat(' ', normalize-space(@rel), ' '), ' canonical ')]/@href")
         if not hrefs or not str(hrefs[0]).strip():
             return None
-        try:
-            return canonicalize(urljoin(base, str(hrefs[0]).strip()))[0]
-        except ValueError:
-            return None
+        return urljoin(base, str(hrefs[0]).strip())
 
     @staticmethod
     def _declared_charset(response) -> tuple[str | None, bool]:
