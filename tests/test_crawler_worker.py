@@ -17,7 +17,7 @@ PAGE = f"""<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Min
 <script src="https://cdn.example/share.js"></script></head>
 <body><article><h1>Ministers meet in Delhi</h1><img src="lead.jpg" srcset="lead-small.jpg 320w, lead-big.jpg 1280w">
 <p>{BODY}</p><p>{BODY}</p></article></body></html>""".encode()
-URL = "http://127.0.0.2/2025/11/04/ministers-meet?ref=home"
+URL = "http://127.0.0.2/2025/11/04/ministers-meet.amp"  # its rel=canonical is another URL
 
 
 def test_requisites_and_canonical_come_from_the_extractors_parse():
@@ -54,3 +54,36 @@ def test_inspect_sees_the_one_tree_and_cannot_break_extraction():
         raise RuntimeError("a caller's bug")
 
     assert extract(PAGE, URL, inspect=broken).text == result.text
+
+
+def test_the_spider_acts_on_what_the_worker_read(tmp_path):
+    """item_scraped / item_dropped: requisites requested (each once, favicon fallback),
+    rel=canonical honoured (that URL is never scheduled), nothing when none were asked for."""
+    from types import SimpleNamespace
+
+    from scrapy.statscollectors import MemoryStatsCollector
+    from scrapy.utils.test import get_crawler
+
+    from crawler.items import ArticleItem
+    from crawler.spiders.topic import TopicSpider
+
+    sites = tmp_path / "sites.yaml"
+    sites.write_text("sites:\n  - name: Outlet\n    url: http://127.0.0.2/\n")
+    crawler = get_crawler(TopicSpider, settings_dict={"ARCHIVE_DIR": str(tmp_path / "archive")})
+    spider = TopicSpider.from_crawler(crawler, topic="India", sites=str(sites))
+    crawler.stats = MemoryStatsCollector(crawler)  # what the crawl sets up when it starts
+    scheduled: list = []
+    crawler.engine = SimpleNamespace(crawl=scheduled.append)
+    page = extract_article(PAGE, URL, None, 400, None, None, KINDS)
+    item = ArticleItem(url=URL, site="Outlet", html=b"", capture=None, requisite_kinds=KINDS,
+                       requisites=page.requisites, rel_canonical=page.rel_canonical)
+    spider.page_read(item)
+    assert [r.url for r in scheduled] == [url for url, _ in page.requisites]  # an icon is declared
+    assert all(r.callback == spider.parse_requisite for r in scheduled)
+    assert crawler.stats.get_value("dedup/rel_canonical") == 1
+    assert spider.schedule(page.rel_canonical, spider.site_for(URL), article=True) is None  # never fetched
+    spider.page_read(item)
+    assert len(scheduled) == len(page.requisites)  # each requisite once per crawl
+    spider.page_read(ArticleItem(url="http://127.0.0.2/b", site="Outlet", html=b"", capture=None,
+                                 requisites=(("http://127.0.0.2/x.css", "stylesheet"),)))
+    assert len(scheduled) == len(page.requisites)  # requisite_kinds None: not wanted for this site
