@@ -119,15 +119,14 @@ class ArchiveSessionExtension:
         query = plan.topic if plan is not None and plan.topic else None
         min_score = plan.min_score if plan is not None else self.min_score
         try:
-            result, score, content_hash, _, _ = extract_article(body, url, query,
-                                                                self.min_length)
+            page = extract_article(body, url, query, self.min_length)
         except Exception as exc:  # noqa: BLE001 - a pathological page: count it, go on
             self.stats.inc_value("extract/error")
             logger.warning("recovery: extraction failed for %s: %r", url, exc)
             return None
-        if result is None:
+        if page.result is None:
             return None
         topics = []
-        if query and score is not None and score >= min_score:
-            topics = [TopicMatch(query, round(score, 6))]
-        return result, topics, content_hash
+        if query and page.score is not None and page.score >= min_score:
+            topics = [TopicMatch(query, round(page.score, 6))]
+        return page.result, topics, page.content_hash
