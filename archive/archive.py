@@ -73,7 +73,7 @@ class Archive:
         index_batch_size: int = 500,
         index_background: bool = True,
         node_id: str | None = None,
-        index_close_wait: float = 10.0,
+        index_close_wait: float = 30.0,
     ) -> None:
         self.directory = directory
         # how long a crawl's end waits for an unreachable index database before giving up

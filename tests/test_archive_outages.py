@@ -222,7 +222,8 @@ def last_stats(direct: str) -> dict:
 @pytest.mark.slow
 def test_crawl_rides_out_a_30_second_outage(proxied_pg, tmp_path):
     url, direct, proxy = proxied_pg
-    proc = start_crawl(tmp_path / "warcs", url, "-s", "DOWNLOAD_DELAY=0.15")
+    # slow enough that the crawl outlasts the 30 s outage by a margin on a loaded machine
+    proc = start_crawl(tmp_path / "warcs", url, "-s", "DOWNLOAD_DELAY=0.3")
     try:
         wait_for_crawl_row(direct)
         proxy.cut()
