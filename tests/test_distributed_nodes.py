@@ -77,9 +77,12 @@ def test_three_nodes_one_crawl(web, own_redis, tmp_path):
     shared = tmp_path / "warcs"
     articles = article_urls(web)
     with fresh_pg_schema() as pg:
-        # Two requests per site at a time (as a polite crawl would): the crawl outlasts
-        # start-up, so a node that starts a second later still finds work in the frontier.
-        commands = [node_command(sites, shared, node, REDIS_URL, prefix,
+        # Two requests per site and four per node at a time (as a polite crawl would): a
+        # node holds only a few requests, so the frontier keeps a queue that a node joining
+        # a second later (and polling an empty queue only every 5 s, Scrapy's engine
+        # heartbeat) still draws from. With 16 per node, two nodes took every request as it
+        # was queued and crawled this web in 11 s while the third found the queue empty.
+        commands = [node_command(sites, shared, node, REDIS_URL, prefix, CONCURRENT_REQUESTS="4",
                                  CONCURRENT_REQUESTS_PER_DOMAIN="2") for node in NODES]
         nodes = run_nodes(commands, pg, tmp_path, "run1")
         for node in nodes:
@@ -146,7 +149,7 @@ def test_node_killed_mid_crawl_and_restarted(web, own_redis, tmp_path):
     shared = tmp_path / "warcs"
     articles = article_urls(web)
     with fresh_pg_schema() as pg:
-        commands = [node_command(sites, shared, node, REDIS_URL, prefix,
+        commands = [node_command(sites, shared, node, REDIS_URL, prefix, CONCURRENT_REQUESTS="4",
                                  CONCURRENT_REQUESTS_PER_DOMAIN="2") for node in NODES]
         nodes = [Node(c, pg, tmp_path / f"kill-{i}.log") for i, c in enumerate(commands)]
         deadline = time.monotonic() + 120
