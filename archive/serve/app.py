@@ -220,8 +220,10 @@ async def archive_error(request: Request, exc: Exception) -> HTMLResponse:
         status = 400
     elif isinstance(exc, RecordNotFound):
         status = 404
-    elif isinstance(exc, DatabaseUnavailable):
-        status = 503
+    elif isinstance(exc, DatabaseUnavailable):  # e.g. the file was damaged or replaced
+        logger.error("serve: database error on %s: %s", request.url.path, exc)
+        return render("error.html", status=503, status_code=503,
+                      message=f"the archive database is not available: {exc}")
     else:
         status = 400
     return render("error.html", status=status, status_code=status, message=str(exc))
