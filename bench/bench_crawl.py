@@ -4,6 +4,8 @@ Starts the demo web (6 outlets x ~333 articles of ~40 KB, no bad inputs) in one
 subprocess and then, one after the other on that same web, the crawls of --modes:
 
   extract   `scrapy crawl topic` end to end (extraction, topic, WARC, index)
+  general   `extract` with EXTRACT_SITE_TEMPLATES=False: every page through the general
+            extractor, none read from its site's checked template region
   raw       the same with EXTRACT_ENABLED=False (discovery, fetch and raw WARC only)
   baseline  bench/baseline_crawl.py: a plain CrawlSpider + trafilatura + warcio + SQLite,
             the reference the crawler's capacity is compared with (issue 14)
@@ -130,7 +132,8 @@ def crawl(args, sites: Path, workdir: Path, mode: str, requisites: bool = True) 
         env = dict(os.environ, SCRAPY_SETTINGS_MODULE="settings.test", PYTHONPATH=str(ROOT))
         env.pop("ARCHIVE_DATABASE_URL", None)
         settings = {
-            "ARCHIVE_DIR": archive_dir, "EXTRACT_ENABLED": mode == "extract", "EXTRACT_WORKERS": args.workers,
+            "ARCHIVE_DIR": archive_dir, "EXTRACT_ENABLED": mode != "raw", "EXTRACT_WORKERS": args.workers,
+            "EXTRACT_SITE_TEMPLATES": mode != "general",
             "AUTOTHROTTLE_ENABLED": False, "CONCURRENT_REQUESTS": args.concurrency,
             "CONCURRENT_REQUESTS_PER_DOMAIN": max(1, args.concurrency // 4), "LOG_LEVEL": "INFO",
             "TOPIC_DEPTH_LIMIT": args.depth, "LOGSTATS_INTERVAL": 10, "CLOSESPIDER_TIMEOUT": args.timeout,
@@ -180,6 +183,7 @@ def crawl(args, sites: Path, workdir: Path, mode: str, requisites: bool = True) 
         "reactor_cpu_s": round(sampler.reactor_cpu_s, 1),
         "reactor_ms_per_response": round(1000 * sampler.reactor_cpu_s / pages, 2) if pages else 0.0,
         "workers_cpu_s": round(cpu - sampler.main_cpu_s, 1),
+        "template_pages": int(stats.get("extract/template_pages") or 0),
         "peak_rss_mb": round(sampler.peak_kb / 1024), "peak_rss_main_mb": round(sampler.peak_main_kb / 1024),
         "log": str(log),
     }
@@ -217,7 +221,7 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=64)
     parser.add_argument("--depth", type=int, default=3)
     parser.add_argument("--timeout", type=int, default=600)
-    parser.add_argument("--modes", default="extract,raw", help="comma list of: extract, raw, baseline")
+    parser.add_argument("--modes", default="extract,raw", help="comma list of: extract, general, raw, baseline")
     parser.add_argument("--requisites", default="on", help="comma list of: on, off (ARCHIVE_REQUISITES)")
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
     args = parser.parse_args()
@@ -241,7 +245,7 @@ def main() -> None:
           f"{os.cpu_count()} CPUs, EXTRACT_WORKERS={args.workers}")
     columns = ["mode", "requisites", "articles", "pages", "requests_per_article", "kb_per_article", "wall_s",
                "articles_per_s_wall", "cpu_s", "articles_per_cpu_s", "cpu_util_cores", "peak_rss_mb",
-               "main_cpu_s", "reactor_cpu_s", "reactor_ms_per_response", "workers_cpu_s"]
+               "main_cpu_s", "reactor_cpu_s", "reactor_ms_per_response", "workers_cpu_s", "template_pages"]
     widths = [max(len(c), *(len(str(r[c])) for r in results)) for c in columns]
     print("  ".join(c.ljust(w) for c, w in zip(columns, widths)))
     for r in results:

@@ -1,7 +1,8 @@
 """Extraction benchmark: archive.extract against plain trafilatura on both dev sets, in one run.
 
     .venv/bin/python bench/extraction.py [--set zyte|readability|both] [--worst N] [--json]
-    .venv/bin/python bench/extraction.py --demoweb [--filler N]   # per-site boilerplate effect
+    .venv/bin/python bench/extraction.py --demoweb [--filler N] [--outlets N --article-kb KB]
+        # per-site learning: furniture, layout candidate, and templates as a crawl uses them
 
 Body: F1, precision, recall and accuracy exactly as the Zyte benchmark README defines them
 (4-token shingles over \\w+ tokens, per-page tp/fp/fn normalised to 1, means over pages,
@@ -85,27 +86,48 @@ def plain_trafilatura(html: bytes, url: str) -> str | None:
     return trafilatura.extract(html.decode("utf-8"), url=url)
 
 
-def demoweb_boilerplate(filler: int, verbose: bool = False) -> int:
+def demoweb_boilerplate(filler: int, verbose: bool = False, outlets: int = 5, article_kb: float | None = None) -> int:
     """Extract every article of the local demo web (crawler.demoweb) in crawl order, with and
     without the per-site learner, and count the lines that are not article body."""
     from archive.extract import SiteBoilerplate, extract, normalise_segment
     from crawler.demoweb.web import DemoWeb
 
     rows = []
-    with DemoWeb(filler_per_outlet=filler, bad_inputs=False) as web:
+    with DemoWeb(filler_per_outlet=filler, outlets=outlets, article_kb=article_kb, bad_inputs=False) as web:
         for i, spec in enumerate(web.specs):
             learner = SiteBoilerplate()
+            crawl_learner = SiteBoilerplate()  # as the crawl uses it: plan(), templates on
             plain_learner = SiteBoilerplate()  # the same learner on plain trafilatura's lines
             outlet = web._outlets[i]
             stats = {"pages": 0, "lines": 0, "traf": 0, "traf_learner": 0, "furniture_without": 0,
-                     "furniture_with": 0, "body_lost": 0, "furniture_layout": 0, "lost_layout": 0, "layout_used": 0}
+                     "furniture_with": 0, "body_lost": 0, "furniture_layout": 0, "lost_layout": 0, "layout_used": 0,
+                     "furniture_template": 0, "lost_template": 0, "template_used": 0,
+                     "cpu_general": 0.0, "cpu_template": 0.0}
             for article in sorted(web._articles[i], key=lambda a: a.published):
                 resource = outlet.resources.get(article.path)
                 if resource is None:
                     continue
                 body = {normalise_segment(line) for line in article.text_lines}
                 plain = extract(resource.body, article.url)
+                started = time.process_time()
                 learned = extract(resource.body, article.url, boilerplate=learner.furniture(spec.name))
+                stats["cpu_general"] += time.process_time() - started
+                layout, template = crawl_learner.plan(spec.name)
+                started = time.process_time()
+                templated = extract(resource.body, article.url, boilerplate=crawl_learner.furniture(spec.name),
+                                    layout=layout, template=template)
+                stats["cpu_template"] += time.process_time() - started
+                crawl_learner.observe(spec.name, templated.segments)
+                if templated.body_source == "site template":
+                    stats["template_used"] += 1
+                else:
+                    crawl_learner.observe_layout(spec.name, templated.body_region, layout=layout,
+                                                 agreement=templated.layout_agreement)
+                stats["furniture_template"] += sum(1 for ln in (templated.text or "").split("\n")
+                                                   if ln and normalise_segment(ln) not in body)
+                templated_kept = normalise_segment(templated.text or "")
+                stats["lost_template"] += sum(1 for line in article.text_lines
+                                              if normalise_segment(line) not in templated_kept)
                 laid = extract(resource.body, article.url, boilerplate=learner.furniture(spec.name),
                                layout=learner.layout(spec.name))
                 learner.observe(spec.name, plain.segments)
@@ -137,17 +159,24 @@ def demoweb_boilerplate(filler: int, verbose: bool = False) -> int:
     print("extracted in publication order, the learner seeing each page after it is extracted.")
     print("+layout / lost / used: with the learned furniture and the learned body region as a candidate:")
     print("furniture lines, body lines lost, pages whose body came from the region.")
+    print("+template / lost / used: as a crawl extracts (SiteBoilerplate.plan): the region alone once it")
+    print("agreed on 3 check pages, 1 in 8 checked; ms/page: CPU of ours+learner vs as a crawl extracts.")
     header = (f"{'site':22s} {'pages':>5s} {'body lines':>10s} {'trafilatura':>11s} {'traf+learner':>12s} "
               f"{'ours w/o':>8s} {'ours+learner':>12s} {'body lost':>9s} {'learned':>7s} "
-              f"{'+layout':>7s} {'lost':>5s} {'used':>5s}  layout")
+              f"{'+layout':>7s} {'lost':>5s} {'used':>5s} {'+template':>9s} {'lost':>5s} {'used':>5s} "
+              f"{'ms/page':>7s} {'templ.':>6s}  layout")
     print(header)
     print("-" * len(header))
     keys = ("pages", "lines", "traf", "traf_learner", "furniture_without", "furniture_with", "body_lost",
-            "furniture_layout", "lost_layout", "layout_used")
+            "furniture_layout", "lost_layout", "layout_used", "furniture_template", "lost_template",
+            "template_used", "cpu_general", "cpu_template")
     for r in rows + [{"site": "total", "learned": "", "layout": "", **{k: sum(r[k] for r in rows) for k in keys}}]:
         print(f"{r['site']:22s} {r['pages']:5d} {r['lines']:10d} {r['traf']:11d} {r['traf_learner']:12d} "
               f"{r['furniture_without']:8d} {r['furniture_with']:12d} {r['body_lost']:9d} {r['learned']!s:>7s} "
-              f"{r['furniture_layout']:7d} {r['lost_layout']:5d} {r['layout_used']:5d}  {r['layout']}")
+              f"{r['furniture_layout']:7d} {r['lost_layout']:5d} {r['layout_used']:5d} "
+              f"{r['furniture_template']:9d} {r['lost_template']:5d} {r['template_used']:5d} "
+              f"{1000 * r['cpu_general'] / max(1, r['pages']):7.1f} {1000 * r['cpu_template'] / max(1, r['pages']):6.1f}"
+              f"  {r['layout']}")
     return 0
 
 
@@ -300,11 +329,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--demoweb", action="store_true", help="measure the per-site boilerplate learner instead")
     parser.add_argument("--verbose", action="store_true", help="--demoweb: list body lines lost")
     parser.add_argument("--filler", type=int, default=40, help="--demoweb: filler articles per outlet")
+    parser.add_argument("--outlets", type=int, default=5, help="--demoweb: outlets")
+    parser.add_argument("--article-kb", type=float, default=None,
+                        help="--demoweb: page size (bench/bench_crawl.py's web: --outlets 6 --article-kb 40)")
     args = parser.parse_args(argv)
 
     sys.path.insert(0, str(REPO))
     if args.demoweb:
-        return demoweb_boilerplate(args.filler, args.verbose)
+        return demoweb_boilerplate(args.filler, args.verbose, args.outlets, args.article_kb)
     pin_to_one_core()
     logging.disable(logging.WARNING)
     results = []

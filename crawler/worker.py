@@ -78,16 +78,18 @@ class _PageReader:
 def extract_article(
     html: bytes, url: str, query: str | None, min_length: int,
     furniture: frozenset[str] | None = None, declared_charset: str | None = None,
-    requisite_kinds: tuple[str, ...] | None = None,
+    requisite_kinds: tuple[str, ...] | None = None, layout: str | None = None, template: bool = False,
 ) -> PageResult:
-    """Extract one article page; `requisite_kinds` (None: none wanted) selects the requisites read."""
+    """Extract one article page; `requisite_kinds` (None: none wanted) selects the requisites
+    read; `layout` and `template` are the site's learned body region and whether it is a
+    checked template (archive.extract.SiteBoilerplate.plan)."""
     from archive.extract import extract
     from archive.extract.boilerplate import segment_forms
     from archive.text import content_hash
 
     reader = _PageReader(url, requisite_kinds)
     result = extract(html, url, boilerplate=furniture or None, declared_charset=declared_charset,
-                     inspect=reader)
+                     layout=layout, template=template, inspect=reader)
     page = PageResult(requisites=reader.requisites, rel_canonical=reader.rel_canonical)
     text = result.text or ""
     if not result.is_article or len(text) < min_length:

@@ -58,7 +58,10 @@ EXTRACT_ENABLED = True  # False: fetch + raw WARC only (benchmarks)
 EXTRACT_WORKERS = max(1, min(os.cpu_count() or 1, 4))
 EXTRACT_MAX_PENDING = 0  # pages in flight to the workers (0: 4 per worker); bounds memory
 EXTRACT_MIN_TEXT_LENGTH = 400  # shorter clean text: not an article
-EXTRACT_BOILERPLATE = True  # learn and strip per-site repeated lines
+EXTRACT_BOILERPLATE = True  # learn and strip per-site repeated lines, learn where each site's body sits
+# Read a site's pages from its learned body region alone once that region has agreed with the
+# general extractor on 3 check pages (one page in 8 is still checked): skips trafilatura there.
+EXTRACT_SITE_TEMPLATES = True
 TOPIC_MIN_SCORE = 0.0  # -a min_score= overrides; a boolean match with score >= this counts
 TOPIC_DEPTH_LIMIT = 3  # links followed from a home/section page (DEPTH_LIMIT for pages)
 TOPIC_MAX_LINKS_PER_PAGE = 200

@@ -198,6 +198,45 @@ def test_extract_pipeline_extracts_in_a_worker_and_keeps_the_learner(crawl):
     assert stats["extract/articles"] == 1 and stats["site/Ex/not_article"] == 1
 
 
+def test_extract_pipeline_reads_a_checked_template_alone(crawl):
+    """Pages of one template: the learner finds the body region, checks it against the general
+    extractor on three pages, then reads later pages from that region alone, with the same text."""
+    import asyncio
+
+    from crawler.pipelines.extract import ExtractPipeline
+
+    crawler, state = crawl
+
+    def page(n: int) -> bytes:
+        paragraphs = "".join(f"<p>Story {n}, detail {i}: {TEXT}</p>" for i in range(3))
+        return (f"<html><head><title>Pact {n}</title></head><body><nav><a href='/'>Home page</a></nav>"
+                f"<div class='page'><h1>Defence pact {n}</h1><div class='story-body'>{paragraphs}</div>"
+                "<aside><p>Most read: a list of other stories of the day.</p></aside></div></body></html>").encode()
+
+    pipeline = build_from_crawler(ExtractPipeline, crawler)
+
+    async def run():
+        await pipeline.open_spider()
+        try:
+            ref = state.session.write_response(_exchange("https://www.example.com/2025/t", '"t"'))
+            items = []
+            for n in range(20):  # one at a time: each result is learned before the next page is planned
+                items.append(await pipeline.process_item(ArticleItem(
+                    url=f"https://www.example.com/2025/t{n}", site="Ex", html=page(n), capture=ref)))
+            return items
+        finally:
+            await pipeline.close_spider()
+
+    items = asyncio.run(asyncio.wait_for(run(), timeout=120))
+    sources = [item.result.body_source for item in items]
+    stats = crawler.stats.get_stats()
+    assert sources[:8].count("site template") == 0  # 5 pages to learn the layout, 3 checks
+    assert stats["extract/template_pages"] == sources.count("site template") >= 10
+    assert stats["extract/template_checks"] >= 3 and "extract/template_disagreed" not in stats
+    general, templated = items[7].result.text, items[10].result.text
+    assert sources[10] == "site template" and templated.replace("10", "7") == general
+
+
 def test_archive_session_extension_closes_the_crawl_with_its_stats(tmp_path):
     import sqlite3
 

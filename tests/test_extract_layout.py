@@ -71,3 +71,62 @@ def test_learned_layout_rescues_a_page_the_engine_misreads(monkeypatch):
     result = extract(page, layout=layout)
     assert result.is_article and result.body_source == "site layout"
     assert result.text.count("Story 9, paragraph") == 6
+
+
+def listing(n: int) -> bytes:
+    """A page of the same template whose body region holds only a list of story links."""
+    links = "".join(f"<li><a href='/s/{i}'>Another harbour story number {i} today</a></li>" for i in range(12))
+    return (
+        "<html><body><nav><a href='/'>Home page</a></nav>"
+        f"<div id='page-{n}'><h1>Ferry stories</h1><div class='story-body s12'><ul>{links}</ul></div>"
+        "<div class='extra'>" + "".join(
+            f"<p>Paragraph {i} of the story that this template hides outside its usual body: "
+            "the harbour authority said crossings would run every hour from Monday.</p>" for i in range(6))
+        + "</div></div></body></html>"
+    ).encode()
+
+
+def test_layout_agreement_says_whether_the_region_read_the_same_body():
+    layout = "div.s.story-body"
+    same = extract(story(3), layout=layout)
+    assert same.body_source == "trafilatura" and same.layout_agreement == 1.0
+    elsewhere = extract(listing(4), layout=layout)
+    assert elsewhere.layout_agreement is not None and elsewhere.layout_agreement < 0.5
+    assert extract(story(3)).layout_agreement is None  # no layout, nothing compared
+
+
+def test_a_checked_template_is_read_alone_and_falls_back_when_it_holds_no_article(monkeypatch):
+    layout = "div.s.story-body"
+    calls = []
+    real = core.Engine.main_text
+
+    def counted(self, *args, **kwargs):
+        calls.append(1)
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(core.Engine, "main_text", counted)
+    result = extract(story(5), layout=layout, template=True)
+    assert result.body_source == "site template" and calls == []  # the general path never ran
+    assert result.text.count("Story 5, paragraph") == 6 and "Related:" not in result.text
+    assert result.body_region == layout and result.layout_agreement is None
+    fallback = extract(listing(6), layout=layout, template=True)  # the region is a link list
+    assert fallback.body_source != "site template" and calls
+    assert fallback.text.count("hides outside its usual body") == 6
+
+
+def test_plan_trusts_a_layout_after_three_agreeing_checks_and_keeps_checking():
+    learner = SiteBoilerplate(min_pages=3)
+    site = "Harbour News"
+    assert learner.plan(site) == (None, False)
+    for _ in range(3):
+        learner.observe_layout(site, "div.story-body")
+    assert learner.plan(site) == ("div.story-body", False)  # learned, never checked
+    for agreement in (1.0, 0.95, 0.92):
+        learner.observe_layout(site, "div.story-body", layout="div.story-body", agreement=agreement)
+    plans = [learner.plan(site)[1] for _ in range(16)]
+    assert plans.count(False) == 2 and plans[7] is False and plans[15] is False  # one in eight checked
+    learner.observe_layout(site, "div.story-body", layout="div.story-body", agreement=0.4)
+    assert learner.plan(site) == ("div.story-body", False)  # a failed check: general path again
+    for _ in range(3):
+        learner.observe_layout(site, "div.story-body", layout="div.story-body", agreement=1.0)
+    assert learner.plan(site)[1] is True

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -16,6 +16,13 @@ _QUOTE_MARKS = re.compile(r"[\"“”«»„]")
 MAX_SEGMENT_CHARS = 1000
 """Longer lines are body text, never furniture: they are neither counted nor stored."""
 MAX_REGIONS_PER_SITE = 1000
+TEMPLATE_AGREEMENT = 0.9
+"""A check page agrees with the site's layout when the region's clean text and the general
+extractor's body share this much (``ExtractResult.layout_agreement``)."""
+TEMPLATE_CHECKS = 3
+"""The last this many check pages must all agree before the layout is used as a template."""
+TEMPLATE_CHECK_EVERY = 8
+"""One page in this many of a site with a template still runs the general path, as a check."""
 SINGLETON_RUN_PAGES = 20
 """A line seen on just one of at least this many new pages of a site is not saved (it
 is almost always body text; one missing count cannot move a share that must reach 50%),
@@ -64,6 +71,10 @@ class _Site:
     furniture_pages: int = 0
     regions: Counter = field(default_factory=Counter)  # body-region signature -> pages
     region_pages: int = 0
+    # did the layout region agree with the general extractor, on the latest check pages
+    checks: deque = field(default_factory=lambda: deque(maxlen=TEMPLATE_CHECKS))
+    checked_layout: str | None = None  # the layout those checks were about
+    since_check: int = 0  # pages sent through the template since the last check page
 
 
 class SiteBoilerplate:
@@ -162,14 +173,47 @@ class SiteBoilerplate:
             return seg.count >= max(self.min_count, self.prose_min_count) and share >= self.prose_share
         return seg.count >= self.min_count and share >= self.min_share
 
-    def observe_layout(self, site: str, region: str | None) -> None:
-        """Count the body region (``ExtractResult.body_region``) of one page of ``site``."""
+    def observe_layout(self, site: str, region: str | None, *, layout: str | None = None,
+                       agreement: float | None = None) -> None:
+        """Count the body region (``ExtractResult.body_region``) of one page of ``site``
+        that the general path extracted; with the ``layout`` it was given and the result's
+        ``layout_agreement``, also record whether that layout read the same body.
+
+        Pages whose body came from the template itself are not observed: they would only
+        confirm it."""
         state = self._sites.setdefault(site, _Site())
         state.region_pages += 1
         if region:
             state.regions[region] += 1
             if len(state.regions) > MAX_REGIONS_PER_SITE:
                 state.regions = Counter(dict(state.regions.most_common(MAX_REGIONS_PER_SITE // 2)))
+        if layout is not None and agreement is not None:
+            if layout != state.checked_layout:
+                state.checks.clear()
+                state.checked_layout = layout
+            state.checks.append(agreement >= TEMPLATE_AGREEMENT)
+
+    def plan(self, site: str) -> tuple[str | None, bool]:
+        """How to extract the next page of ``site``: ``(layout, template)`` for
+        ``extract(layout=..., template=...)``.
+
+        ``template`` is True once the learned layout agreed with the general extractor on the
+        last TEMPLATE_CHECKS pages that compared them; then the general path is skipped,
+        except on one page in TEMPLATE_CHECK_EVERY, which checks the template again (a site
+        that changes its template falls back to the general path at its next check)."""
+        layout = self.layout(site)
+        if layout is None:
+            return None, False
+        state = self._sites[site]
+        trusted = (state.checked_layout == layout and len(state.checks) == TEMPLATE_CHECKS
+                   and all(state.checks))
+        if not trusted:
+            return layout, False
+        state.since_check += 1
+        if state.since_check >= TEMPLATE_CHECK_EVERY:
+            state.since_check = 0
+            return layout, False
+        return layout, True
 
     def layout(self, site: str) -> str | None:
         """The site's body region once ``min_pages`` pages were seen and one region holds the

@@ -15,7 +15,9 @@ from lxml.html import HtmlElement
 from archive.extract import decode
 from archive.extract.candidates import (
     GAIN,
+    LINK_HEAVY,
     better,
+    evidence,
     json_ld_body,
     json_state_body,
     link_texts,
@@ -30,6 +32,8 @@ from archive.extract.result import ExtractResult
 
 logger = logging.getLogger(__name__)
 
+TEMPLATE_SOURCE = "site template"
+"""``body_source`` of a page whose body was read from its site's checked template region."""
 MIN_TEXT_CHARS = 200
 """Below this much clean text a page is "not an article" (index pages, stubs, errors)."""
 MAX_ELEMENTS = 20_000
@@ -73,6 +77,7 @@ def extract(
     declared_charset: str | None = None,
     now: datetime | None = None,
     layout: str | None = None,
+    template: bool = False,
     inspect: Callable[[HtmlElement], None] | None = None,
 ) -> ExtractResult:
     """Turn one HTML page into clean text and metadata; never raises on bad input.
@@ -82,14 +87,18 @@ def extract(
     matching lines are dropped. ``declared_charset``: the HTTP header's charset, if any.
     ``now``: the reference time for "not in the future" (default: the clock).
     ``layout``: the site's learned body region (``SiteBoilerplate.layout(site)``), read
-    as one more body candidate.
+    as one more body candidate; the result's ``layout_agreement`` then says how closely
+    that region's clean text matched the body chosen (what the learner checks a template by).
+    ``template``: the layout is a checked template of the site (``SiteBoilerplate.plan``):
+    its region is the body without asking the general candidates (trafilatura, readability,
+    ...), unless it holds too little prose or too many links, when the general path runs.
     ``inspect``: called once with the parsed page before extraction reads it, so that a
     caller reads what else it needs (the crawler: page requisites, rel=canonical) from the
     same parse instead of parsing the page again; it must not change the tree. Not called
     for input that is not parsed (binary, empty, no markup). Its exceptions are logged.
     """
     try:
-        return _extract(html, url, boilerplate, declared_charset, now, layout, inspect)
+        return _extract(html, url, boilerplate, declared_charset, now, layout, inspect, template)
     except RecursionError:
         return ExtractResult.not_article("markup nested too deeply")
     except MemoryError:
@@ -99,7 +108,8 @@ def extract(
         return ExtractResult.not_article(f"extraction error: {type(exc).__name__}")
 
 
-def _extract(html, url, boilerplate, declared_charset, now, layout=None, inspect=None) -> ExtractResult:
+def _extract(html, url, boilerplate, declared_charset, now, layout=None, inspect=None,
+             template=False) -> ExtractResult:
     now = now or datetime.now(timezone.utc)
     if html is None:
         return ExtractResult.not_article("empty input")
@@ -133,9 +143,17 @@ def _extract(html, url, boilerplate, declared_charset, now, layout=None, inspect
 
     meta = page_metadata(tree, url, now)
     states = set_aside_scripts(tree)  # metadata has read the JSON-LD; no body text in scripts
-    lines, source = _main_lines(tree, text, url, meta.structured, layout, states)
     titles = [t for t in [meta.title, *meta.headings] if t]
+    region = region_lines(tree, layout) if layout else []
+    if template and _template_holds(region, tree):
+        lines, source = region, TEMPLATE_SOURCE
+    else:
+        lines, source = _main_lines(tree, text, url, meta.structured, region, states)
     kept, dropped = clean_lines(lines, titles=titles, description=meta.description)
+    agreement = None
+    if region and source != TEMPLATE_SOURCE:
+        agreement = 1.0 if source == "site layout" else \
+            overlap(kept, clean_lines(region, titles=titles, description=meta.description)[0])
     segments = tuple(line.text for line in kept)
     site_drops = 0
     if boilerplate is not None:
@@ -161,7 +179,8 @@ def _extract(html, url, boilerplate, declared_charset, now, layout=None, inspect
         segments=segments,
         dropped=dict(reasons),
         body_source=source,
-        body_region=body_region(tree, [line.text for line in kept]),
+        body_region=layout if source == TEMPLATE_SOURCE else body_region(tree, [line.text for line in kept]),
+        layout_agreement=agreement,
         encoding=encoding,
         truncated=truncated,
     )
@@ -223,7 +242,27 @@ def _bound_tree(tree) -> bool:
     return True
 
 
-def _main_lines(tree, html_text: str, url: str | None, data, layout: str | None = None,
+def _template_holds(region: list[Line], tree) -> bool:
+    """A template region still holds an article: enough prose, not a list of links."""
+    if not region:
+        return False
+    found = evidence(region, link_texts(tree))
+    return found.prose >= SHORT_BODY_CHARS and found.link_share < LINK_HEAVY
+
+
+def overlap(lines: list[Line], others: list[Line]) -> float:
+    """How much two bodies agree: twice the characters of their common lines (compared
+    normalised) over the characters of both; 1.0 for the same lines, 0.0 for none shared."""
+    mine = {normalise_segment(line.text): len(line.text) for line in lines}
+    theirs = {normalise_segment(line.text): len(line.text) for line in others}
+    total = sum(mine.values()) + sum(theirs.values())
+    if not total:
+        return 1.0
+    common = sum(size + theirs[form] for form, size in mine.items() if form in theirs)
+    return common / total
+
+
+def _main_lines(tree, html_text: str, url: str | None, data, region: list[Line] | None = None,
                 states: Sequence[str] = ()) -> tuple[list[Line], str]:
     """The body lines and which candidate gave them (see candidates.py).
 
@@ -232,10 +271,8 @@ def _main_lines(tree, html_text: str, url: str | None, data, layout: str | None 
     site's learned layout region, when given, is always compared (it is cheap)."""
     engine = _engine()
     lines = engine.main_text(tree, url)
-    if layout:
-        region = region_lines(tree, layout)
-        if better(lines, region, link_texts(tree)):
-            return region, "site layout"
+    if region and better(lines, region, link_texts(tree)):
+        return region, "site layout"
     length = sum(len(line.text) for line in lines)
     page_paragraphs = paragraph_text_length(tree)
     if length >= SECOND_OPINION_PAGE_SHARE * page_paragraphs and length >= SHORT_BODY_CHARS:

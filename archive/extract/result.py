@@ -22,8 +22,11 @@ class ExtractResult:
     with ``normalise_segment``);
     ``dropped`` counts the lines removed as page furniture, by reason;
     ``body_source`` names the candidate the body came from ("trafilatura", "readability",
-    "trafilatura fallbacks", "json-ld", "json state", "site layout"); ``body_region`` is the
-    signature of the page element that holds the body (what the per-site layout learner counts).
+    "trafilatura fallbacks", "json-ld", "json state", "site layout", "site template");
+    ``body_region`` is the signature of the page element that holds the body (what the
+    per-site layout learner counts); ``layout_agreement`` (0..1, None when no layout was
+    given or the template was used) is how closely the learned layout region's clean text
+    matched the body chosen by the general path.
     """
 
     text: str | None
@@ -45,6 +48,7 @@ class ExtractResult:
     truncated: bool = False
     body_source: str | None = None
     body_region: str | None = None
+    layout_agreement: float | None = None
 
     def as_dict(self) -> dict:
         """JSON-ready fields (``published`` as ISO 8601)."""

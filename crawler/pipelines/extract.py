@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING
 
 from scrapy.exceptions import DropItem, NotConfigured
 
+from archive.extract.boilerplate import TEMPLATE_AGREEMENT
+from archive.extract.core import TEMPLATE_SOURCE
 from crawler.items import ArticleItem
 from crawler.pool import ExtractionPool
 from crawler.state import CrawlState
@@ -40,22 +42,29 @@ class ExtractPipeline:
     A per-site boilerplate learner (archive.extract.SiteBoilerplate) is loaded from the
     archive database when the spider opens (the pipeline opens the crawl's archive), fed
     every article's segments, handed to the workers as each site's current furniture set,
-    and saved when the spider closes.
+    and saved when the spider closes. The same learner finds where each site's body sits
+    (its layout); the workers compare that region with the other body candidates, and once
+    it has agreed with the general extractor on a few pages it is the site's template:
+    its pages are read from that region alone, one in eight still checked by the general
+    path (EXTRACT_SITE_TEMPLATES; stats `extract/template_pages`, `extract/template_checks`,
+    `extract/template_disagreed`).
 
     Settings: EXTRACT_ENABLED (True; False disables the pipeline: raw capture only),
     EXTRACT_WORKERS (cpu count, at most 4), EXTRACT_MIN_TEXT_LENGTH (400),
-    EXTRACT_BOILERPLATE (True), EXTRACT_MAX_PENDING (0: 4 per worker; pages in flight to
+    EXTRACT_BOILERPLATE (True: learn furniture and layouts), EXTRACT_SITE_TEMPLATES (True:
+    use a checked layout as the site's template), EXTRACT_MAX_PENDING (0: 4 per worker; pages in flight to
     the workers, the rest wait and hold back downloading).
     """
 
     def __init__(self, state: CrawlState, stats, *, workers: int, min_length: int, boilerplate: bool,
-                 max_pending: int = 0) -> None:
+                 max_pending: int = 0, templates: bool = True) -> None:
         self.state = state
         self.stats = stats
         self.workers = workers
         self.max_pending = max_pending
         self.min_length = min_length
         self.use_boilerplate = boilerplate
+        self.use_templates = templates
         self.pool: ExtractionPool | None = None
         self.query: str | None = None
         self.learner: SiteBoilerplate | None = None
@@ -72,6 +81,7 @@ class ExtractPipeline:
             min_length=settings.getint("EXTRACT_MIN_TEXT_LENGTH", 400),
             boilerplate=settings.getbool("EXTRACT_BOILERPLATE", True),
             max_pending=settings.getint("EXTRACT_MAX_PENDING", 0),
+            templates=settings.getbool("EXTRACT_SITE_TEMPLATES", True),
         )
 
     async def open_spider(self) -> None:
@@ -103,16 +113,36 @@ class ExtractPipeline:
             return None
         return self.learner.furniture(site) or None
 
+    def _plan(self, site: str) -> tuple[str | None, bool]:
+        if self.learner is None:
+            return None, False
+        layout, template = self.learner.plan(site)
+        return layout, template and self.use_templates
+
+    def _learn(self, site: str, layout: str | None, page) -> None:
+        result = page.result
+        assert self.learner is not None
+        self.learner.observe(site, result.segments, forms=page.segment_forms)
+        if result.body_source == TEMPLATE_SOURCE:
+            self.stats.inc_value("extract/template_pages")
+            return
+        self.learner.observe_layout(site, result.body_region, layout=layout, agreement=result.layout_agreement)
+        if result.layout_agreement is not None:
+            self.stats.inc_value("extract/template_checks")
+            if result.layout_agreement < TEMPLATE_AGREEMENT:
+                self.stats.inc_value("extract/template_disagreed")
+
     async def process_item(self, item):
         if not isinstance(item, ArticleItem):
             return item
         assert self.pool is not None, "open_spider starts the pool"
         declared = item.declared_charset
         non_ascii = not item.html.isascii()
+        layout, template = self._plan(item.site)
         try:
             page = await self.pool.run(
                 extract_article, item.html, item.url, self.query, self.min_length,
-                self._furniture(item.site), declared, item.requisite_kinds,
+                self._furniture(item.site), declared, item.requisite_kinds, layout, template,
             )
         except BrokenProcessPool:
             self.stats.inc_value("extract/worker_crashed")
@@ -136,7 +166,7 @@ class ExtractPipeline:
             self.stats.inc_value("extract/charset_fixed")
             logger.info("Charset fixed for %s: declared %s, decoded as %s", item.url, declared, result.encoding)
         if self.learner is not None:
-            self.learner.observe(item.site, result.segments, forms=page.segment_forms)
+            self._learn(item.site, layout, page)
         self.stats.inc_value("extract/articles")
         item.result, item.score, item.content_hash = result, page.score, page.content_hash
         return item
