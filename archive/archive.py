@@ -16,7 +16,7 @@ import os
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -47,6 +47,9 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
+MAX_AHEAD_SIGNATURES = 50_000
+"""Story signatures a crawl session keeps for the stories update at its close (about 1.4 KB
+each: 70 MB at most); articles beyond that have theirs computed at close."""
 SERVER_NOT_MODIFIED = "server-not-modified"
 IDENTICAL_PAYLOAD = "identical-payload-digest"
 
@@ -251,13 +254,14 @@ class Archive:
         self.index.flush()  # read what was written so far
         return api.dataframe(self, query, **filters)
 
-    def update_stories(self):
+    def update_stories(self, signatures: Mapping[str, Any] | None = None):
         """Link the articles indexed since the last update into stories (archive.stories):
-        only new articles are read. Returns a StoryUpdate with the counts."""
-        from archive.stories import update_stories
+        only new articles are read. Returns a StoryUpdate with the counts. ``signatures``:
+        story signatures computed ahead, by content hash (see CrawlSession.add_article)."""
+        from archive.stories import StoryBuilder
 
         self.index.flush()
-        return update_stories(self.engine)
+        return StoryBuilder().update(self.engine, signatures=signatures)
 
     # --- reading ---
 
@@ -322,6 +326,7 @@ class CrawlSession:
         self.on_stop: Callable[[str], None] | None = None
         self.index_incomplete = 0  # index writes left to the next catch-up at close
         self._lock = threading.RLock()
+        self._signatures: dict[str, Any] = {}  # content hash -> story signature (add_article)
         started_at = _utcnow()
         fields = indexing.crawl_start_metadata(
             crawl_id=crawl_id, spider=spider, topic=topic, sites=self.sites.records,
@@ -400,14 +405,17 @@ class CrawlSession:
 
     def add_article(
         self, ref: CaptureRef, result: Any, topics: Iterable[TopicMatch] = (),
-        *, content_hash: str | None = None,
+        *, content_hash: str | None = None, story_signature: Any = None,
     ) -> str:
         """Write the clean text (conversion) and the extracted fields (metadata)
         for a captured article, then index the article. Returns its content hash.
 
         `content_hash` is `archive.text.content_hash(result.text)` when the caller
         has already computed it (the crawl's extraction workers do); it is trusted
-        as given. Without it, it is computed here."""
+        as given. Without it, it is computed here. `story_signature`
+        (`archive.stories.build.article_signature(result.title, result.text)`, computed
+        ahead the same way) is kept for the stories update at close, for at most
+        MAX_AHEAD_SIGNATURES articles; later ones are computed then."""
         text = result.text or ""
         fields = indexing.article_metadata(result, text, topics=list(topics),
                                            crawl_id=self.crawl_id, content_hash=content_hash)
@@ -424,6 +432,8 @@ class CrawlSession:
             for match in matches:
                 self.index.add_topic_match(match)
             self._mark(conversion, metadata)
+        if story_signature is not None and len(self._signatures) < MAX_AHEAD_SIGNATURES:
+            self._signatures[article.content_hash] = story_signature
         return article.content_hash
 
     def flush(self) -> None:
@@ -505,7 +515,8 @@ class CrawlSession:
                     self.index_incomplete = self.index.pending()
                     raise
                 time.sleep(1.0)
-        self.archive.update_stories()
+        self.archive.update_stories(self._signatures)
+        self._signatures = {}
 
     def _capture_row(self, exchange, location, record_type, payload_digest, block_digest,
                      refers_to=None, content_hash=None) -> CaptureRow:

@@ -12,7 +12,7 @@ class ArticleItem:
 
     `html` is the decoded (decompressed) page as UTF-8 bytes; `capture` is the
     CaptureRef of its response record. The extraction pipeline fills `result`,
-    `score` and `content_hash` and empties `html`; from the same parse of the page it
+    `score`, `content_hash` and `story_signature` and empties `html`; from the same parse of the page it
     fills `requisites` ((url, kind) pairs of the `requisite_kinds` asked for, None: none)
     and `rel_canonical`, which the spider acts on once the item is scraped or dropped.
     """
@@ -26,6 +26,7 @@ class ArticleItem:
     result: Any = None  # archive.extract.ExtractResult
     score: float | None = None  # topic relevance; None when the query does not match
     content_hash: str | None = None
+    story_signature: Any = None  # archive.stories.build.Signature, computed by the worker
     requisite_kinds: tuple[str, ...] | None = None  # page requisites wanted (crawler.requisites KINDS)
     requisites: tuple[tuple[str, str], ...] = ()
     rel_canonical: str | None = None  # absolute href of <link rel=canonical>, as written

@@ -21,6 +21,7 @@ _REL_CANONICAL = etree.XPath("//link[contains(concat(' ', normalize-space(@rel),
 
 def warm_up() -> None:
     """Pool initializer: import the heavy modules and build their tables once per worker."""
+    import archive.stories.build  # noqa: F401
     import archive.topic  # noqa: F401
     import crawler.requisites  # noqa: F401
     from archive.extract import warm_up as warm_extractor
@@ -51,6 +52,7 @@ class PageResult:
     content_hash: str | None = None
     reason: str | None = None
     segment_forms: list[str] | None = None
+    story_signature: Any = None  # archive.stories.build.Signature of title + text
     requisites: tuple[tuple[str, str], ...] = ()
     rel_canonical: str | None = None
 
@@ -85,6 +87,7 @@ def extract_article(
     checked template (archive.extract.SiteBoilerplate.plan)."""
     from archive.extract import extract
     from archive.extract.boilerplate import segment_forms
+    from archive.stories.build import article_signature
     from archive.text import content_hash
 
     reader = _PageReader(url, requisite_kinds)
@@ -104,4 +107,6 @@ def extract_article(
             page.score = topic.score(doc)
     page.result, page.content_hash = result, content_hash(text)
     page.segment_forms = segment_forms(result.segments)
+    # the story signatures (MinHash over the words: CPU-bound), here rather than at crawl close
+    page.story_signature = article_signature(result.title, text)
     return page

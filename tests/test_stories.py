@@ -55,6 +55,31 @@ def test_pairwise_precision_and_recall_on_the_labelled_set(engine):
     assert scores["precision"] >= 0.75, scores
 
 
+def test_signatures_computed_ahead_give_the_same_stories(tmp_path, monkeypatch):
+    """A crawl's workers compute the signatures (article_signature); the update at close
+    then only links, with the same stories and links as computing them itself."""
+    from archive.db.engine import make_engine, upgrade
+    from archive.stories.build import article_signature
+
+    cases = labelled_cases(filler=6)
+    engines = []
+    for name in ("itself", "ahead"):
+        engine = make_engine(f"sqlite:///{tmp_path / name}.sqlite")
+        upgrade(engine)
+        engines.append((engine, load_cases(engine, cases)))
+    (itself, hashes), (ahead, _) = engines
+    update_stories(itself)
+    signatures = {hashes[c.key]: article_signature(c.title, c.text) for c in cases}
+
+    def not_here(self, title, text):
+        raise AssertionError("signature computed at update time")
+
+    monkeypatch.setattr(StoryBuilder, "signature", not_here)
+    assert StoryBuilder().update(ahead, signatures=signatures).articles == len(cases)
+    assert _links(ahead) == _links(itself)
+    assert clusters_of(ahead, hashes) == clusters_of(itself, hashes)
+
+
 def test_incremental_updates_merge_stories_and_equal_one_pass(tmp_path):
     from archive.db.engine import make_engine, upgrade
 

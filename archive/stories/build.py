@@ -5,9 +5,10 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -87,6 +88,18 @@ class Signature:
     names: np.ndarray  # uint32[TERM_PERMUTATIONS], over entities()
     term_count: int
     shingle_count: int = 1  # 0: no words, so no near-duplicate buckets
+
+
+@lru_cache(maxsize=1)
+def _default_builder() -> StoryBuilder:
+    return StoryBuilder()
+
+
+def article_signature(title: str | None, text: str) -> Signature:
+    """The signatures `StoryBuilder.update` computes for an article, computed ahead (a
+    crawl's extraction workers do it, so that the crawl's close only links): pass them to
+    ``update(signatures={content_hash: ...})``. They depend on nothing but the title and text."""
+    return _default_builder().signature(title, text)
 
 
 @dataclass
@@ -214,9 +227,13 @@ class StoryBuilder:
 
     # --- updating ---
 
-    def update(self, source: Any, *, limit: int | None = None) -> StoryUpdate:
+    def update(self, source: Any, *, limit: int | None = None,
+               signatures: Mapping[str, Signature] | None = None) -> StoryUpdate:
         """Link every article that has no story yet, in order of their story time (so that
-        each batch reads only a narrow window of stored signatures); returns the counts."""
+        each batch reads only a narrow window of stored signatures); returns the counts.
+
+        ``signatures``: signatures computed ahead (``article_signature``), by content hash;
+        an article without one has its signatures computed here."""
         engine = engine_of(source)
         total = StoryUpdate()
         when = sa.func.coalesce(articles.c.published, articles.c.first_seen)
@@ -231,14 +248,14 @@ class StoryBuilder:
             ).scalars().all())
         for start in range(0, len(pending), self.batch_size):
             with connect(engine) as conn, conn.begin():
-                total.add(self._batch(conn, pending[start:start + self.batch_size]))
+                total.add(self._batch(conn, pending[start:start + self.batch_size], signatures or {}))
         if total.articles:
             logger.info("stories: %d article(s) linked: %d near-duplicate(s), %d same-story link(s), "
                         "%d new stor(ies), %d merge(s)", total.articles, total.near_duplicates,
                         total.same_story, total.stories_created, total.stories_merged)
         return total
 
-    def _batch(self, conn: sa.Connection, ids: list[int]) -> StoryUpdate:
+    def _batch(self, conn: sa.Connection, ids: list[int], ahead: Mapping[str, Signature]) -> StoryUpdate:
         report = StoryUpdate()
         if conn.dialect.name == "postgresql":
             # One updater at a time (several crawl nodes may close at once); rows another
@@ -256,7 +273,7 @@ class StoryBuilder:
             return report
         new = []
         for row in rows:
-            signature = self.signature(row.title, row.text or "")
+            signature = ahead.get(row.content_hash) or self.signature(row.title, row.text or "")
             when = row.published or row.first_seen
             new.append((row, signature, when, self.buckets(signature)))
         stored_by_bucket = self._bucket_members(conn, {b for item in new for b in item[3]})

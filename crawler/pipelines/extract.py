@@ -169,4 +169,5 @@ class ExtractPipeline:
             self._learn(item.site, layout, page)
         self.stats.inc_value("extract/articles")
         item.result, item.score, item.content_hash = result, page.score, page.content_hash
+        item.story_signature = page.story_signature
         return item

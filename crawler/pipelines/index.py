@@ -61,8 +61,9 @@ class IndexPipeline:
         from archive.errors import WriteStopped
 
         try:
-            content_hash = session.add_article(item.capture, item.result, topics=topics,
-                                               content_hash=item.content_hash)  # by the worker
+            content_hash = session.add_article(item.capture, item.result, topics=topics,  # hash and
+                                               content_hash=item.content_hash,  # signature by the worker
+                                               story_signature=item.story_signature)
         except WriteStopped as exc:  # a full disk: the crawl is stopping (said once already)
             self.stats.inc_value("archive/articles_not_written")
             raise DropItem(f"not archived ({exc}): {item.url}", log_level="DEBUG") from None
