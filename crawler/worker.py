@@ -21,7 +21,7 @@ _REL_CANONICAL = etree.XPath("//link[contains(concat(' ', normalize-space(@rel),
 
 def warm_up() -> None:
     """Pool initializer: import the heavy modules and build their tables once per worker."""
-    import archive.stories.build  # noqa: F401
+    import archive.stories.signature  # noqa: F401
     import archive.topic  # noqa: F401
     import crawler.requisites  # noqa: F401
     from archive.extract import warm_up as warm_extractor
@@ -87,7 +87,7 @@ def extract_article(
     checked template (archive.extract.SiteBoilerplate.plan)."""
     from archive.extract import extract
     from archive.extract.boilerplate import segment_forms
-    from archive.stories.build import article_signature
+    from archive.stories.signature import article_signature
     from archive.text import content_hash
 
     reader = _PageReader(url, requisite_kinds)

@@ -59,7 +59,7 @@ def test_signatures_computed_ahead_give_the_same_stories(tmp_path, monkeypatch):
     """A crawl's workers compute the signatures (article_signature); the update at close
     then only links, with the same stories and links as computing them itself."""
     from archive.db.engine import make_engine, upgrade
-    from archive.stories.build import article_signature
+    from archive.stories.signature import article_signature
 
     cases = labelled_cases(filler=6)
     engines = []

@@ -45,16 +45,33 @@ Each article is processed once, when `StoryBuilder.update` finds it without a
 rebuild, ``archive stories --update`` on demand. Nothing is rescanned.
 """
 
-from archive.stories.build import StoryBuilder, StoryUpdate, update_stories
-from archive.stories.read import (
-    ArticleLinkView,
-    StoryMember,
-    StorySummary,
-    StoryView,
-    stories,
-    story,
-    story_of,
-)
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from archive.stories.build import StoryBuilder, StoryUpdate, update_stories
+    from archive.stories.read import (
+        ArticleLinkView,
+        StoryMember,
+        StorySummary,
+        StoryView,
+        stories,
+        story,
+        story_of,
+    )
+
+# Imported on first use (PEP 562): a crawl's extraction workers import only
+# archive.stories.signature, without SQLAlchemy and the rest of datasketch.
+_HOME = {"StoryBuilder": "build", "StoryUpdate": "build", "update_stories": "build"}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in __all__:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(import_module(f"archive.stories.{_HOME.get(name, 'read')}"), name)
+
 
 __all__ = [
     "ArticleLinkView",

@@ -4,20 +4,25 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import lru_cache
 from typing import Any
 
 import numpy as np
 import sqlalchemy as sa
-from datasketch import MinHash, MinHashLSH
+from datasketch import MinHashLSH
 
 from archive.db.engine import connect
 from archive.db.models import article_links, articles, story_articles, story_buckets
 from archive.query.source import engine_of
+from archive.stories.signature import (
+    EMPTY,
+    TERM_PERMUTATIONS,
+    TEXT_PERMUTATIONS,
+    Signature,
+    article_signature,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -26,81 +31,7 @@ SAME_STORY = 0.15
 ENTITY_RATIO = 0.8
 WINDOW = timedelta(hours=72)
 MIN_TERMS = 15
-TEXT_PERMUTATIONS = 64
-TERM_PERMUTATIONS = 128
-SCHEME = "affine32"
-EMPTY = np.uint32(0xFFFFFFFF)  # the value of every slot of an empty set's signature
-SEED = 1
 STORIES_LOCK = 0x5354_4F52_4945_53  # PostgreSQL advisory lock key of the story updater
-
-_WORD = re.compile(r"\w+")
-# Sentence and clause starts (a capital there says nothing), quotes and dashes included.
-_CLAUSE = re.compile(r"(?<=[.!?:;\n])\s*|\s+[-\u2013\u2014]\s+|[\"\u201c\u201d\u2018\u2019(]")
-STOP_WORDS = frozenset(
-    """about above after again against all also and any are aren as at be because been before
-    being below between both but by can could did does doing down during each few for from
-    further had has have having he her here hers herself him himself his how however into
-    is it its itself just more most much must my no nor not now of off on once only or other
-    our ours out over own said same says she should so some such than that the their theirs
-    them then there these they this those through to too under until up very was we were
-    what when where which while who whom why will with would you your yours year years one
-    two new also told according since""".split()
-)
-
-
-def words(text: str) -> list[str]:
-    return _WORD.findall(text.lower())
-
-
-def shingles(tokens: list[str], size: int = 3) -> set[str]:
-    if len(tokens) < size:
-        return {" ".join(tokens)} if tokens else set()
-    return {" ".join(tokens[i:i + size]) for i in range(len(tokens) - size + 1)}
-
-
-def content_terms(tokens: Iterable[str]) -> set[str]:
-    """Content words: three letters or more and not a stop word, or numbers of two digits or more."""
-    return {
-        t for t in tokens
-        if (t.isdigit() and len(t) >= 2) or (len(t) >= 3 and not t.isdigit() and t not in STOP_WORDS)
-    }
-
-
-def entities(text: str) -> set[str]:
-    """Names and numbers: words capitalised inside a sentence (not at its start), lowercased,
-    and numbers of two digits or more. A cheap stand-in for named entities, in any script
-    that has case."""
-    found: set[str] = set()
-    for clause in _CLAUSE.split(text):
-        for position, token in enumerate(_WORD.findall(clause)):
-            if token.isdigit():
-                if len(token) >= 2:
-                    found.add(token)
-            elif position and token[0].isupper() and token.lower() not in STOP_WORDS:
-                found.add(token.lower())
-    return found
-
-
-@dataclass
-class Signature:
-    text: np.ndarray  # uint32[TEXT_PERMUTATIONS]
-    terms: np.ndarray  # uint32[TERM_PERMUTATIONS]
-    names: np.ndarray  # uint32[TERM_PERMUTATIONS], over entities()
-    term_count: int
-    shingle_count: int = 1  # 0: no words, so no near-duplicate buckets
-
-
-@lru_cache(maxsize=1)
-def _default_builder() -> StoryBuilder:
-    return StoryBuilder()
-
-
-def article_signature(title: str | None, text: str) -> Signature:
-    """The signatures `StoryBuilder.update` computes for an article, computed ahead (a
-    crawl's extraction workers do it, so that the crawl's close only links): pass them to
-    ``update(signatures={content_hash: ...})``. They depend on nothing but the title and text."""
-    return _default_builder().signature(title, text)
-
 
 @dataclass
 class StoryUpdate:
@@ -184,8 +115,6 @@ class StoryBuilder:
         self.window = window
         self.min_terms = min_terms
         self.batch_size = batch_size
-        self._text_template = MinHash(num_perm=TEXT_PERMUTATIONS, seed=SEED, scheme=SCHEME)
-        self._term_template = MinHash(num_perm=TERM_PERMUTATIONS, seed=SEED, scheme=SCHEME)
         # datasketch's choice of bands (b) and rows (r) for the near-duplicate threshold;
         # the buckets themselves live in the database (story_buckets), not in memory.
         planner = MinHashLSH(threshold=near_duplicate, num_perm=TEXT_PERMUTATIONS)
@@ -193,24 +122,8 @@ class StoryBuilder:
 
     # --- signatures ---
 
-    def _minhash(self, template: MinHash, items: set[str]) -> np.ndarray:
-        minhash = MinHash(num_perm=len(template), seed=SEED, permutations=template.permutations,
-                          scheme=SCHEME)
-        if items:
-            minhash.update_batch([item.encode("utf-8") for item in items])
-        return np.asarray(minhash.hashvalues, dtype=np.uint32)
-
     def signature(self, title: str | None, text: str) -> Signature:
-        tokens = words(text)
-        terms = content_terms(words(title or "") + tokens)
-        grams = shingles(tokens)
-        return Signature(
-            text=self._minhash(self._text_template, grams),
-            terms=self._minhash(self._term_template, terms),
-            names=self._minhash(self._term_template, entities(text)),
-            term_count=len(terms),
-            shingle_count=len(grams),
-        )
+        return article_signature(title, text)
 
     def buckets(self, signature: Signature) -> list[int]:
         """The LSH buckets of a text signature: one signed 64-bit key per band (none without words)."""
