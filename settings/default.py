@@ -127,6 +127,15 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.retry.RetryAfterMiddleware": 550,
     "scrapy.downloadermiddlewares.httpauth.HttpAuthMiddleware": None,
     "scrapy.downloadermiddlewares.httpproxy.HttpProxyMiddleware": None,  # no proxies from the environment
+    # Scrapy's refusals, raised as FetchRefused with their kind (crawler.middlewares.refusals).
+    "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,
+    "crawler.middlewares.refusals.OffsiteRefusalMiddleware": 50,
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "crawler.middlewares.refusals.RobotsRefusalMiddleware": 100,
+    "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,
+    "crawler.middlewares.refusals.MetaRefreshRefusalMiddleware": 580,
+    "scrapy.downloadermiddlewares.redirect.RedirectMiddleware": None,
+    "crawler.middlewares.refusals.RedirectRefusalMiddleware": 600,
 }
 SPIDER_MIDDLEWARES = {
     # The spider keeps its own page depth (TOPIC_DEPTH_LIMIT) and only yields URLs of the
