@@ -77,6 +77,7 @@ class Archive:
         index_background: bool = True,
         node_id: str | None = None,
         index_close_wait: float = 30.0,
+        index_max_held_rows: int = 200_000,
     ) -> None:
         self.directory = directory
         # how long a crawl's end waits for an unreachable index database before giving up
@@ -95,8 +96,9 @@ class Archive:
         self.node_id = safe_part(node_id) if node_id else default_node_id()
         # Full batches are written by a background thread so that a crawl never
         # waits for the database; lookups and close() wait for it to catch up.
+        # index_max_held_rows: rows held through a database outage (IndexWriter.max_held_rows)
         self.index = IndexWriter(engine, batch_size=index_batch_size,
-                                 background=index_background)
+                                 background=index_background, max_held_rows=index_max_held_rows)
         # the ReindexReport of the last catch-up (recover()), None if nothing was behind
         self.last_catch_up: ReindexReport | None = None
 

@@ -19,11 +19,15 @@ from twisted.web.client import PartialDownloadError
 
 
 class FetchRefused(IgnoreRequest):
-    """A response the crawler refuses (redirect loop, ...); already counted under `kind`."""
+    """A request or response the crawler refuses (redirect loop, robots.txt, ...), of kind `kind`.
 
-    def __init__(self, kind: str, message: str) -> None:
+    `counted`: the raiser counted `kind` already. Scrapy's refusals (crawler.middlewares.refusals)
+    are not: the errback counts them, as a page's or as a requisite's."""
+
+    def __init__(self, kind: str, message: str, *, counted: bool = True) -> None:
         super().__init__(message)
         self.kind = kind
+        self.counted = counted
 
 
 # Most specific first: isinstance decides, never the message text.
@@ -38,12 +42,6 @@ _BY_TYPE: tuple[tuple[type[BaseException] | tuple[type[BaseException], ...], str
       net.ConnectionLost, net.ConnectionDone, ConnectionResetError), "fetch/connection_reset"),
 )
 
-# Scrapy's robots.txt, redirect and offsite middlewares raise a bare IgnoreRequest (no
-# subclass, no cause): for those three only, the fixed text Scrapy gives it names the source.
-_SCRAPY_REFUSALS = (("Forbidden by robots.txt", "fetch/robots_denied"),
-                    ("max redirections reached", "fetch/redirect_too_many"),
-                    ("Filtered offsite request", "fetch/offsite"))
-
 
 def classify(exc: BaseException) -> str:
     """The stats key for a failed request (`fetch/timeout`, `fetch/robots_denied`, ...)."""
@@ -56,10 +54,6 @@ def classify(exc: BaseException) -> str:
     if isinstance(exc, IgnoreRequest):
         if isinstance(exc.__cause__, _DecompressionMaxSizeExceeded):
             return "fetch/decompression_bomb"
-        message = str(exc)
-        for start, kind in _SCRAPY_REFUSALS:
-            if message.startswith(start):
-                return kind
         return "fetch/ignored"
     for types, kind in _BY_TYPE:
         if isinstance(exc, types):

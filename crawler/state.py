@@ -57,7 +57,8 @@ class CrawlState:
 
     Settings: ARCHIVE_DIR ("archive-data"), ARCHIVE_DATABASE_URL (None: SQLite inside
     ARCHIVE_DIR), ARCHIVE_WARC_PREFIX ("archive"), ARCHIVE_WARC_MAX_SIZE (1e9),
-    ARCHIVE_INDEX_BATCH_SIZE (500), ARCHIVE_OPERATOR, USER_AGENT, ROBOTSTXT_OBEY,
+    ARCHIVE_INDEX_BATCH_SIZE (500), ARCHIVE_INDEX_MAX_HELD_ROWS (200000),
+    ARCHIVE_INDEX_CLOSE_WAIT (30.0 s), ARCHIVE_OPERATOR, USER_AGENT, ROBOTSTXT_OBEY,
     ARCHIVE_NODE_ID (None: the host name; the node id in WARC file names, see
     settings/distributed.py).
     """
@@ -96,6 +97,8 @@ class CrawlState:
                     "warc_prefix": settings.get("ARCHIVE_WARC_PREFIX", "archive"),
                     "warc_max_size": settings.getint("ARCHIVE_WARC_MAX_SIZE", 1_000_000_000),
                     "index_batch_size": settings.getint("ARCHIVE_INDEX_BATCH_SIZE", 500),
+                    "index_max_held_rows": settings.getint("ARCHIVE_INDEX_MAX_HELD_ROWS", 200_000),
+                    "index_close_wait": settings.getfloat("ARCHIVE_INDEX_CLOSE_WAIT", 30.0),
                     "operator": settings.get("ARCHIVE_OPERATOR", ""),
                     "user_agent": settings.get("USER_AGENT", ""),
                     "robots": "obey" if settings.getbool("ROBOTSTXT_OBEY") else "ignore",

@@ -20,6 +20,12 @@ ARCHIVE_DATABASE_URL = os.environ.get("ARCHIVE_DATABASE_URL") or None  # None: S
 ARCHIVE_WARC_PREFIX = "archive"
 ARCHIVE_WARC_MAX_SIZE = 1_000_000_000
 ARCHIVE_INDEX_BATCH_SIZE = 500
+# While the index database is down, index rows are held in memory, at most this many; past
+# it the oldest are dropped and indexed from the WARC by the next open's catch-up instead.
+ARCHIVE_INDEX_MAX_HELD_ROWS = 200_000
+# At crawl end, how long to wait for an unreachable index database before exiting with
+# status 1 (what is not indexed then is caught up from the WARC by the next open).
+ARCHIVE_INDEX_CLOSE_WAIT = 30.0
 ARCHIVE_OPERATOR = os.environ.get("ARCHIVE_OPERATOR", "news-archive operator")
 ARCHIVE_CONTACT = os.environ.get("ARCHIVE_CONTACT", "mailto:archive-operator@example.org")
 # Incremental runs: a known article is re-checked (conditional request) when its
@@ -130,6 +136,15 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.retry.RetryAfterMiddleware": 550,
     "scrapy.downloadermiddlewares.httpauth.HttpAuthMiddleware": None,
     "scrapy.downloadermiddlewares.httpproxy.HttpProxyMiddleware": None,  # no proxies from the environment
+    # Scrapy's refusals, raised as FetchRefused with their kind (crawler.middlewares.refusals).
+    "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,
+    "crawler.middlewares.refusals.OffsiteRefusalMiddleware": 50,
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "crawler.middlewares.refusals.RobotsRefusalMiddleware": 100,
+    "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,
+    "crawler.middlewares.refusals.MetaRefreshRefusalMiddleware": 580,
+    "scrapy.downloadermiddlewares.redirect.RedirectMiddleware": None,
+    "crawler.middlewares.refusals.RedirectRefusalMiddleware": 600,
 }
 SPIDER_MIDDLEWARES = {
     # The spider keeps its own page depth (TOPIC_DEPTH_LIMIT) and only yields URLs of the

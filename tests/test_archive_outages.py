@@ -15,6 +15,7 @@ import subprocess
 import sys
 import threading
 import time
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -187,6 +188,12 @@ def start_crawl(archive_dir: Path, db_url: str, *extra: str) -> subprocess.Popen
                             stderr=subprocess.PIPE, text=True)
 
 
+def _logged_at(log: str, text: str) -> datetime:
+    """The time stamp of the first log line holding `text` (Scrapy's format, to the second)."""
+    line = next(line for line in log.splitlines() if text in line)
+    return datetime.strptime(line[:19], "%Y-%m-%d %H:%M:%S")
+
+
 def wait_for_crawl_row(direct: str, timeout: float = 60) -> None:
     engine = make_engine(direct)
     try:
@@ -250,7 +257,8 @@ def test_crawl_ending_while_the_database_is_down_exits_1_and_the_next_run_catche
         proxied_pg, tmp_path):
     url, direct, proxy = proxied_pg
     archive_dir = tmp_path / "warcs"
-    proc = start_crawl(archive_dir, url)
+    # the crawl end waits 3 s (not 30) for the database before it gives up
+    proc = start_crawl(archive_dir, url, "-s", "ARCHIVE_INDEX_CLOSE_WAIT=3")
     try:
         wait_for_crawl_row(direct)
         time.sleep(2)
@@ -261,6 +269,9 @@ def test_crawl_ending_while_the_database_is_down_exits_1_and_the_next_run_catche
     assert proc.returncode == 1, err[-4000:]
     assert "Traceback" not in err and "Error processing" not in err, err[-4000:]
     assert err.count("The crawl ended with the index database unreachable") == 1
+    # it gave up after ARCHIVE_INDEX_CLOSE_WAIT (3 s), not the default 30 s
+    assert _logged_at(err, "The crawl ended with the index database unreachable") - _logged_at(
+        err, "Closing spider (") < timedelta(seconds=20), err[-4000:]
     assert not list(archive_dir.glob("*.open"))
     behind = verify(archive_dir, direct)
     assert behind.exit_code == 1 and "is not in the index" in behind.output

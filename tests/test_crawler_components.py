@@ -256,3 +256,19 @@ def test_archive_session_extension_closes_the_crawl_with_its_stats(tmp_path):
     conn.close()
     assert topic == "India" and json.loads(sites) == SITES
     assert json.loads(stats)["finish_reason"] == "finished" and json.loads(stats)["custom/count"] == 3
+
+
+def test_index_outage_settings_reach_the_archive(tmp_path):
+    """ARCHIVE_INDEX_MAX_HELD_ROWS and ARCHIVE_INDEX_CLOSE_WAIT: settings -> CrawlState -> Archive."""
+    crawler = get_crawler(Spider, settings_dict={"ARCHIVE_DIR": str(tmp_path / "archive"),
+                                                 "ARCHIVE_INDEX_MAX_HELD_ROWS": "1234",
+                                                 "ARCHIVE_INDEX_CLOSE_WAIT": "2.5"})
+    crawler.stats.open_spider()
+    state = CrawlState.from_crawler(crawler)
+    state.plan(CrawlPlan(spider="topic", topic="India", min_score=0.0, sites=SITES))
+    state.open()
+    try:
+        assert state.archive.index.max_held_rows == 1234
+        assert state.archive.index_close_wait == 2.5
+    finally:
+        state.close({})

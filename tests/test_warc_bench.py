@@ -47,3 +47,18 @@ def test_archive_bench_runs_small(tmp_path):
     (path,) = tmp_path.glob("*.warc.gz")
     types = [r.rec_type for r in iter_records(path)]
     assert types.count("response") == types.count("conversion") == 5
+
+
+def test_read_bench_runs_small(tmp_path, capsys):
+    """bench/bench_warc_read.py: both readers timed, and the damage comparison, on a tiny file."""
+    load_bench().run(tmp_path, responses=12, pages=[b"<html>page</html>" * 100])
+    (path,) = tmp_path.glob("*.warc.gz")
+    spec = importlib.util.spec_from_file_location("bench_warc_read", BENCH.with_name("bench_warc_read.py"))
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    bench.main([str(path), "--repeat", "1"])
+    bench.main([str(path), "--damage"])
+    out = capsys.readouterr().out
+    assert "ours   25 records" in out and "warcio 25 records" in out
+    assert out.count("    ours:") == 3 and out.count("    warcio:") == 3
+    assert "to the next whole record" in out and "truncated gzip member" in out

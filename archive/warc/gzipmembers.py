@@ -5,6 +5,9 @@ boundaries. zlib tells us precisely where a member ends (`eof` +
 `unused_data`), which is what both the reader (offsets) and crash recovery
 (where the last complete record ends) need. A member that stops before its
 gzip trailer is reported as truncated, never passed off as a short record.
+
+warcio's ArchiveIterator does neither (it yields a cut record as whole and cannot go on
+past a corrupt member); the measurements are in archive/warc/reader.py's docstring.
 """
 
 from __future__ import annotations

@@ -319,8 +319,10 @@ class TopicSpider(scrapy.Spider):
             return  # the re-check policy at work, counted by its middleware
         kind = classify(failure.value)
         site = self.site_for(request.url)
-        # FetchRefused is counted where it is raised; HttpError by the capture middleware.
-        already = isinstance(failure.value, FetchRefused) or kind.startswith("fetch/http_")
+        # FetchRefused is counted where it is raised, unless it says not (Scrapy's refusals,
+        # crawler.middlewares.refusals); HttpError by the capture middleware.
+        exc = failure.value
+        already = (isinstance(exc, FetchRefused) and exc.counted) or kind.startswith("fetch/http_")
         if not already:
             self.crawler.stats.inc_value(kind)
         if site is not None:
