@@ -7,11 +7,11 @@ import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cached_property
 from typing import Any
 
 import numpy as np
 import sqlalchemy as sa
-from datasketch import MinHashLSH
 
 from archive.db.engine import connect
 from archive.db.models import article_links, articles, story_articles, story_buckets
@@ -115,15 +115,22 @@ class StoryBuilder:
         self.window = window
         self.min_terms = min_terms
         self.batch_size = batch_size
-        # datasketch's choice of bands (b) and rows (r) for the near-duplicate threshold;
-        # the buckets themselves live in the database (story_buckets), not in memory.
-        planner = MinHashLSH(threshold=near_duplicate, num_perm=TEXT_PERMUTATIONS)
-        self.hashranges = list(planner.hashranges)
 
     # --- signatures ---
 
     def signature(self, title: str | None, text: str) -> Signature:
         return article_signature(title, text)
+
+    @cached_property
+    def hashranges(self) -> list[tuple[int, int]]:
+        """datasketch's choice of bands and rows for the near-duplicate threshold (the
+        buckets themselves live in the database, story_buckets). Computed on first use:
+        ``import datasketch`` loads scipy (about 1 s of CPU), which a crawl that found no new
+        article does not need at its close."""
+        from datasketch import MinHashLSH
+
+        planner = MinHashLSH(threshold=self.near_duplicate, num_perm=TEXT_PERMUTATIONS)
+        return list(planner.hashranges)
 
     def buckets(self, signature: Signature) -> list[int]:
         """The LSH buckets of a text signature: one signed 64-bit key per band (none without words)."""
