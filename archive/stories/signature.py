@@ -47,13 +47,13 @@ def words(text: str) -> list[str]:
 def shingles(tokens: list[str], size: int = 3) -> set[str]:
     if len(tokens) < size:
         return {" ".join(tokens)} if tokens else set()
-    return {" ".join(tokens[i:i + size]) for i in range(len(tokens) - size + 1)}
+    return set(map(" ".join, zip(*(tokens[i:] for i in range(size)))))
 
 
 def content_terms(tokens: Iterable[str]) -> set[str]:
     """Content words: three letters or more and not a stop word, or numbers of two digits or more."""
     return {
-        t for t in tokens
+        t for t in set(tokens)  # each distinct word tested once
         if (t.isdigit() and len(t) >= 2) or (len(t) >= 3 and not t.isdigit() and t not in STOP_WORDS)
     }
 
@@ -64,12 +64,19 @@ def entities(text: str) -> set[str]:
     that has case."""
     found: set[str] = set()
     for clause in _CLAUSE.split(text):
-        for position, token in enumerate(_WORD.findall(clause)):
-            if token.isdigit():
-                if len(token) >= 2:
-                    found.add(token)
-            elif position and token[0].isupper() and token.lower() not in STOP_WORDS:
-                found.add(token.lower())
+        tokens = _WORD.findall(clause)
+        if not tokens:
+            continue
+        first = tokens[0]
+        if first.isdigit() and len(first) >= 2:
+            found.add(first)
+        for token in tokens[1:]:
+            if token[0].isupper():  # a number never starts with a capital
+                lowered = token.lower()
+                if lowered not in STOP_WORDS:
+                    found.add(lowered)
+            elif len(token) >= 2 and token.isdigit():
+                found.add(token)
     return found
 
 
