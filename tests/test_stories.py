@@ -80,6 +80,17 @@ def test_signatures_computed_ahead_give_the_same_stories(tmp_path, monkeypatch):
     assert clusters_of(ahead, hashes) == clusters_of(itself, hashes)
 
 
+def test_known_bands_are_datasketchs_choice():
+    from datasketch import MinHashLSH
+
+    from archive.stories.build import KNOWN_BANDS, band_ranges
+
+    for (threshold, num_perm), _ in KNOWN_BANDS.items():
+        planner = MinHashLSH(threshold=threshold, num_perm=num_perm)
+        assert band_ranges(threshold, num_perm) == list(planner.hashranges)
+    assert band_ranges(0.8) == list(MinHashLSH(threshold=0.8, num_perm=64).hashranges)  # not cached
+
+
 def test_incremental_updates_merge_stories_and_equal_one_pass(tmp_path):
     from archive.db.engine import make_engine, upgrade
 

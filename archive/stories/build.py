@@ -33,6 +33,25 @@ WINDOW = timedelta(hours=72)
 MIN_TERMS = 15
 STORIES_LOCK = 0x5354_4F52_4945_53  # PostgreSQL advisory lock key of the story updater
 
+KNOWN_BANDS = {(NEAR_DUPLICATE, TEXT_PERMUTATIONS): (14, 4)}
+"""datasketch's MinHashLSH(threshold, num_perm) (bands, rows), for the default threshold:
+datasketch finds them by numerical integration, and ``import datasketch`` loads scipy for
+it (about 1 s of CPU and 50 MB at every crawl's close). tests/test_stories.py checks the
+entry against datasketch."""
+
+
+def band_ranges(threshold: float, num_perm: int = TEXT_PERMUTATIONS) -> list[tuple[int, int]]:
+    """The (start, end) slices of the LSH bands datasketch chooses for ``threshold``."""
+    known = KNOWN_BANDS.get((threshold, num_perm))
+    if known is None:
+        from datasketch import MinHashLSH
+
+        planner = MinHashLSH(threshold=threshold, num_perm=num_perm)
+        return list(planner.hashranges)
+    bands, rows = known
+    return [(band * rows, (band + 1) * rows) for band in range(bands)]
+
+
 @dataclass
 class StoryUpdate:
     """What one `update` did."""
@@ -124,13 +143,8 @@ class StoryBuilder:
     @cached_property
     def hashranges(self) -> list[tuple[int, int]]:
         """datasketch's choice of bands and rows for the near-duplicate threshold (the
-        buckets themselves live in the database, story_buckets). Computed on first use:
-        ``import datasketch`` loads scipy (about 1 s of CPU), which a crawl that found no new
-        article does not need at its close."""
-        from datasketch import MinHashLSH
-
-        planner = MinHashLSH(threshold=self.near_duplicate, num_perm=TEXT_PERMUTATIONS)
-        return list(planner.hashranges)
+        buckets themselves live in the database, story_buckets)."""
+        return band_ranges(self.near_duplicate)
 
     def buckets(self, signature: Signature) -> list[int]:
         """The LSH buckets of a text signature: one signed 64-bit key per band (none without words)."""
