@@ -196,3 +196,17 @@ def test_a_lone_h1_sharing_no_word_with_the_title_is_not_the_headline(title, h1,
 )
 def test_a_lone_h1_that_shares_words_with_the_title_stays_the_headline(title, h1, lang):
     assert extract(titled(title, h1, lang), "https://news.example.org/a/1", now=NOW).title == h1
+
+
+NOW = datetime(2026, 12, 1, tzinfo=timezone.utc)
+
+
+def test_no_date_is_read_from_an_embedded_image_or_a_stylesheet():
+    paragraphs = "".join(f"<p>Paragraph {i} of a story about the harbour ferries and their new timetable "
+                         "for the winter months, agreed by the council.</p>" for i in range(5))
+    noise = "iVBORw0KGgo" + "A/2019-05-04/B" * 20
+    page = (f"<html><head><title>Ferries</title><style>.x{{background:url(/i/2018-03-02/a.png)}}</style>"
+            f"</head><body><article><h1>Ferries</h1><img src='data:image/png;base64,{noise}'>"
+            f"<svg><text>2017-01-09</text></svg>{paragraphs}</article></body></html>").encode()
+    result = extract(page, "https://example.com/story", now=NOW)
+    assert result.is_article and result.published is None

@@ -136,6 +136,24 @@ NOT_TEXT = ("script", "style", "noscript", "svg", "template")
 """Elements that never hold article text: removed once metadata is read (see set_aside_scripts)."""
 
 
+_DATA_URIS = etree.XPath(
+    "//@*[(local-name() = 'src' or local-name() = 'href' or local-name() = 'srcset' or "
+    "local-name() = 'poster') and starts-with(., 'data:') and string-length(.) > 64]/..")
+
+
+def strip_inert(tree: HtmlElement) -> None:
+    """Remove what holds neither text nor metadata (styles, SVG) and cut embedded data: URIs
+    to ``data:``, before the metadata is read: htmldate's date search runs its regular
+    expressions over the whole serialised page, where a base64 image cost 22 ms and gave a
+    "date" read from the encoded bytes (readability set: data-url-image)."""
+    etree.strip_elements(tree, "style", "svg", with_tail=False)
+    for element in _DATA_URIS(tree):
+        for name in ("src", "href", "srcset", "poster"):
+            value = element.get(name)
+            if value is not None and value.startswith("data:") and len(value) > 64:
+                element.set(name, "data:")
+
+
 def set_aside_scripts(tree: HtmlElement) -> list[str]:
     """Remove scripts, styles and SVG from the tree (after the metadata has read JSON-LD) and
     return the JSON-state scripts' texts for ``json_state_body``.

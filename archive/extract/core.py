@@ -22,6 +22,7 @@ from archive.extract.candidates import (
     json_state_body,
     link_texts,
     set_aside_scripts,
+    strip_inert,
 )
 from archive.extract.clean import clean_lines
 from archive.extract.engine import Engine, paragraph_text_length, readability_lines
@@ -141,6 +142,7 @@ def _extract(html, url, boilerplate, declared_charset, now, layout=None, inspect
         except Exception as exc:  # noqa: BLE001 - the caller's reading must not cost the extraction
             logger.warning("inspecting the parsed page failed for %s: %r", url, exc)
 
+    strip_inert(tree)  # after `inspect`: the requisites are read from styles and data: URIs too
     meta = page_metadata(tree, url, now)
     states = set_aside_scripts(tree)  # metadata has read the JSON-LD; no body text in scripts
     titles = [t for t in [meta.title, *meta.headings] if t]
