@@ -19,7 +19,7 @@ import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 from archive import indexing
 from archive.db.engine import default_database_url, make_engine, prepare_schema
@@ -43,9 +43,17 @@ from archive.warc.recovery import recover
 from archive.warc.writer import WarcWriter
 
 if TYPE_CHECKING:
+    import pandas as pd
+    from sqlalchemy import Engine
+
+    from archive.query.articles import ArticleView
+    from archive.query.search import SearchHit
     from archive.reindex import ReindexReport
+    from archive.stories.build import StoryUpdate
 
 logger = logging.getLogger(__name__)
+_P = ParamSpec("_P")
+_T = TypeVar("_T")
 
 MAX_AHEAD_SIGNATURES = 50_000
 """Story signatures a crawl session keeps for the stories update at its close (about 1.4 KB
@@ -65,7 +73,7 @@ class Archive:
         self,
         directory: Path,
         database_url: str,
-        engine,
+        engine: Engine,
         *,
         warc_prefix: str = "archive",
         warc_max_size: int = 10**9,
@@ -136,7 +144,7 @@ class Archive:
     def __enter__(self) -> Archive:
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
     def close(self) -> None:
@@ -152,9 +160,9 @@ class Archive:
         *,
         spider: str,
         topic: str | None = None,
-        sites: list[dict] | None = None,
+        sites: list[dict[str, Any]] | None = None,
         settings_digest: str = "",
-        extra_warcinfo: dict | None = None,
+        extra_warcinfo: dict[str, Any] | None = None,
     ) -> CrawlSession:
         """Begin writing: recovers WARC files a crashed writer left open, then
         opens a new rolling WARC file whose warcinfo names this crawl."""
@@ -219,7 +227,7 @@ class Archive:
 
     # --- querying (notebooks and scripts; see archive.query.api) ---
 
-    def search(self, query: str, **filters: Any):
+    def search(self, query: str, **filters: Any) -> list[SearchHit]:
         """Full-text search, best first: list of SearchHit (site, since, until, topic,
         lang, limit, offset as keyword filters)."""
         from archive.query import api
@@ -227,7 +235,7 @@ class Archive:
         self.index.flush()  # read what was written so far
         return api.search(self, query, **filters)
 
-    def article(self, ref: str):
+    def article(self, ref: str) -> ArticleView:
         """One article (by content hash, unique hash prefix or URL) with its captures
         and versions; raises RecordNotFound."""
         from archive.query import api
@@ -235,28 +243,28 @@ class Archive:
         self.index.flush()  # read what was written so far
         return api.article(self, ref)
 
-    def captures(self, **where: Any):
+    def captures(self, **where: Any) -> Iterator[CaptureInfo]:
         """Iterate captures (url=, content_hash=, site=, crawl_id=)."""
         from archive.query import api
 
         self.index.flush()  # read what was written so far
         return api.captures(self, **where)
 
-    def articles(self, query: str | None = None, **filters: Any):
+    def articles(self, query: str | None = None, **filters: Any) -> Iterator[dict[str, Any]]:
         """Iterate export records (the JSONL export's fields) matching the filters."""
         from archive.query import api
 
         self.index.flush()  # read what was written so far
         return api.articles(self, query, **filters)
 
-    def dataframe(self, query: str | None = None, **filters: Any):
+    def dataframe(self, query: str | None = None, **filters: Any) -> pd.DataFrame:
         """A pandas DataFrame of matching articles (needs pandas)."""
         from archive.query import api
 
         self.index.flush()  # read what was written so far
         return api.dataframe(self, query, **filters)
 
-    def update_stories(self, signatures: Mapping[str, Any] | None = None):
+    def update_stories(self, signatures: Mapping[str, Any] | None = None) -> StoryUpdate:
         """Link the articles indexed since the last update into stories (archive.stories):
         only new articles are read. Returns a StoryUpdate with the counts. ``signatures``:
         story signatures computed ahead, by content hash (see CrawlSession.add_article)."""
@@ -317,7 +325,7 @@ class CrawlSession:
 
     def __init__(
         self, archive: Archive, writer: WarcWriter, *, crawl_id: str, spider: str,
-        topic: str | None, sites: list[dict], settings_digest: str,
+        topic: str | None, sites: list[dict[str, Any]], settings_digest: str,
     ) -> None:
         self.archive = archive
         self.writer = writer
@@ -341,12 +349,12 @@ class CrawlSession:
             self._mark(location)
         self.index.flush()
 
-    def _write(self, method, *args):
+    def _write(self, method: Callable[_P, _T], *args: _P.args, **kwargs: _P.kwargs) -> _T:
         """Call a WarcWriter method; a full disk stops the session (see the class doc)."""
         if self.stopped is not None:
             raise WriteStopped(self.stopped)
         try:
-            return method(*args)
+            return method(*args, **kwargs)
         except OSError as exc:
             if exc.errno not in (errno.ENOSPC, errno.EDQUOT):
                 raise
@@ -476,7 +484,7 @@ class CrawlSession:
                                        "recovered_by": self.crawl_id})
         return written
 
-    def _end_crawl(self, crawl_id: str, stats: dict) -> None:
+    def _end_crawl(self, crawl_id: str, stats: dict[str, Any]) -> None:
         finished_at = _utcnow()
         fields = indexing.crawl_end_metadata(crawl_id=crawl_id, finished_at=finished_at,
                                              stats=stats)
@@ -486,7 +494,7 @@ class CrawlSession:
             self.index.finish_crawl(crawl_id, finished_at, fields["stats"])
             self._mark(location)
 
-    def close(self, stats: dict | None = None) -> None:
+    def close(self, stats: dict[str, Any] | None = None) -> None:
         """Write the crawl-end record, close the WARC file and flush the index.
 
         Raises DatabaseUnavailable when the index could not be brought up to date
@@ -520,8 +528,11 @@ class CrawlSession:
         self.archive.update_stories(self._signatures)
         self._signatures = {}
 
-    def _capture_row(self, exchange, location, record_type, payload_digest, block_digest,
-                     refers_to=None, content_hash=None) -> CaptureRow:
+    def _capture_row(
+        self, exchange: HttpExchange, location: RecordLocation, record_type: str,
+        payload_digest: str | None, block_digest: str | None, refers_to: str | None = None,
+        content_hash: str | None = None,
+    ) -> CaptureRow:
         return indexing.capture_row(
             location=location, record_type=record_type, url=exchange.url,
             fetched_at=exchange.fetched_at, status=exchange.status,

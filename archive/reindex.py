@@ -216,7 +216,7 @@ class _Rebuilder:
         )
 
 
-def reindex(archive, progress: Callable[[int], None] | None = None, *,
+def reindex(archive, progress: Callable[[int], object] | None = None, *,
             paths: list[Path] | None = None, starts: dict[Path, int] | None = None,
             stories: bool = True) -> ReindexReport:
     """Rebuild `archive`'s index (an open `Archive`) from its WARC files (or only `paths`,

@@ -70,7 +70,7 @@ class _Seen:
     payload_digest: str | None
 
 
-def verify(archive, progress: Callable[[int], None] | None = None, *, node: str | None = None,
+def verify(archive, progress: Callable[[int], object] | None = None, *, node: str | None = None,
            directories: list[Path] | None = None) -> VerifyReport:
     """Check `archive` (an open `Archive`); `progress(n)` is called per record read.
 

@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import click
+
+if TYPE_CHECKING:
+    from archive import Archive
 
 DEFAULT_DIR = "archive-data"
 
@@ -16,7 +21,7 @@ class ArchiveContext:
     directory: Path
     database_url: str | None  # None: the embedded SQLite file inside `directory`
 
-    def open(self, *, upgrade: bool = False):
+    def open(self, *, upgrade: bool = False) -> Archive:
         """Open the archive, turning library errors into click messages."""
         from archive import Archive
         from archive.errors import ArchiveError
@@ -27,7 +32,7 @@ class ArchiveContext:
             raise click.ClickException(str(exc)) from exc
 
 
-def archive_options(func):
+def archive_options(func: Callable[..., Any]) -> Callable[..., Any]:
     """`--dir` and `--db` on the group; stored on the click context object."""
 
     @click.option(
@@ -45,7 +50,9 @@ def archive_options(func):
         help="SQLAlchemy database URL (default: $ARCHIVE_DATABASE_URL, else SQLite in --dir).",
     )
     @click.pass_context
-    def wrapper(ctx, /, directory, database_url, **kwargs):
+    def wrapper(
+        ctx: click.Context, /, directory: Path, database_url: str | None, **kwargs: Any
+    ) -> Any:
         ctx.obj = ArchiveContext(directory=directory, database_url=database_url or None)
         return ctx.invoke(func, **kwargs)
 

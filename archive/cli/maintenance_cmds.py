@@ -3,15 +3,23 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
 import click
 
-from archive.cli.common import pass_archive
+from archive.cli.common import ArchiveContext, pass_archive
+
+if TYPE_CHECKING:
+    from archive.reindex import ReindexReport
+    from archive.verify import VerifyReport
 
 
 @contextmanager
-def _progress(quiet: bool, unit: str, total: int | None = None):
+def _progress(
+    quiet: bool, unit: str, total: int | None = None
+) -> Iterator[Callable[[int], object] | None]:
     """A tqdm bar on a terminal; nothing in scripts or with --quiet."""
     if quiet or not sys.stderr.isatty():
         yield None
@@ -22,7 +30,7 @@ def _progress(quiet: bool, unit: str, total: int | None = None):
         yield bar.update
 
 
-def _finish(report) -> None:
+def _finish(report: VerifyReport | ReindexReport) -> None:
     """Each note and problem on its own line (stderr), the summary, exit 1 if anything
     is wrong."""
     for note in getattr(report, "notes", ()):
@@ -45,7 +53,7 @@ quiet_option = click.option("--quiet", "-q", is_flag=True, help="No progress bar
               type=click.Path(file_okay=False),
               help="Another WARC folder of the same crawl (repeatable): check them all as one.")
 @pass_archive
-def verify(ctx, quiet: bool, node: str | None, also_dirs: tuple[str, ...]) -> None:
+def verify(ctx: ArchiveContext, quiet: bool, node: str | None, also_dirs: tuple[str, ...]) -> None:
     """Check that every indexed capture exists in its WARC file with matching
     digests and that every response/conversion record is indexed.
 
@@ -70,7 +78,7 @@ def verify(ctx, quiet: bool, node: str | None, also_dirs: tuple[str, ...]) -> No
 @click.command()
 @quiet_option
 @pass_archive
-def reindex(ctx, quiet: bool) -> None:
+def reindex(ctx: ArchiveContext, quiet: bool) -> None:
     """Rebuild the index database from the WARC files alone.
 
     Safe to run on a database that already has rows: only what is missing is added.
@@ -94,7 +102,7 @@ def reindex(ctx, quiet: bool) -> None:
 @click.option("--all-nodes", is_flag=True, help="Also finish other nodes' abandoned files "
               "(a node that will not come back); by default only this host's node id.")
 @pass_archive
-def recover(ctx, all_nodes: bool) -> None:
+def recover(ctx: ArchiveContext, all_nodes: bool) -> None:
     """Finish WARC files a crashed crawl left `.open` (cut after the last whole record,
     renamed) and index every record the index has not committed yet.
 
@@ -126,7 +134,7 @@ def recover(ctx, all_nodes: bool) -> None:
 
 @click.command()
 @pass_archive
-def upgrade(ctx) -> None:
+def upgrade(ctx: ArchiveContext) -> None:
     """Migrate the index database to the current schema.
 
     \b

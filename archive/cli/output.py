@@ -20,11 +20,13 @@ import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import IO, Any, TypeVar
 
 import click
 
 TABLE, JSON, CSV = "table", "json", "csv"
+#: A click command callback (or one already wrapped by other option decorators).
+F = TypeVar("F", bound=Callable[..., Any])
 #: Marks the library puts around matched words (archive.query.search.HIGHLIGHT).
 HIGHLIGHT = ("«", "»")
 
@@ -32,7 +34,7 @@ HIGHLIGHT = ("«", "»")
 # --- options ---
 
 
-def output_options(func: Callable) -> Callable:
+def output_options(func: F) -> F:
     """``--json`` / ``--csv`` (default: a table), passed to the command as ``output_format``."""
     func = click.option(
         "--csv", "output_format", flag_value=CSV, help="Write CSV (header + one row per item)."
@@ -46,7 +48,7 @@ def output_options(func: Callable) -> Callable:
     return func
 
 
-def quiet_option(func: Callable) -> Callable:
+def quiet_option(func: F) -> F:
     """``--quiet`` / ``-q``: no progress bar and no chatter on stderr."""
     return click.option(
         "-q", "--quiet", is_flag=True, help="No progress bar or progress messages."
@@ -78,7 +80,8 @@ def as_row(value: Any) -> dict[str, Any]:
     if isinstance(value, dict):
         return value
     if hasattr(value, "as_dict"):
-        return value.as_dict()
+        row: dict[str, Any] = value.as_dict()
+        return row
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return {f.name: getattr(value, f.name) for f in dataclasses.fields(value)}
     return dict(value)
@@ -221,7 +224,7 @@ def emit_record(record: Any, output_format: str = TABLE, *, keys: Sequence[str] 
         click.echo(render_record(data, keys=keys))
 
 
-def write_csv(rows: Iterable[dict[str, Any]], fields: Sequence[str], stream) -> None:
+def write_csv(rows: Iterable[dict[str, Any]], fields: Sequence[str], stream: IO[str]) -> None:
     writer = csv.DictWriter(stream, fieldnames=list(fields), extrasaction="ignore", lineterminator="\n")
     writer.writeheader()
     for row in rows:
@@ -252,7 +255,7 @@ def _stdout_is_tty() -> bool:
     return sys.stdout.isatty()
 
 
-def progress_enabled(quiet: bool = False, stream=None) -> bool:
+def progress_enabled(quiet: bool = False, stream: IO[str] | None = None) -> bool:
     stream = stream or sys.stderr
     return not quiet and hasattr(stream, "isatty") and stream.isatty()
 

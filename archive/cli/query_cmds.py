@@ -7,10 +7,11 @@ import functools
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from archive.cli.common import pass_archive
+from archive.cli.common import ArchiveContext, pass_archive
 from archive.cli.output import (
     JSON,
     TABLE,
@@ -26,14 +27,20 @@ from archive.cli.output import (
     quiet_option,
 )
 
+if TYPE_CHECKING:
+    from archive import Archive
+    from archive.query.coverage import Period
+    from archive.query.export import Format as ExportFormat
+    from archive.query.filters import Filters
+
 UPGRADE_KEY = "archive.upgrade"
 
 
-def upgrade_option(func: Callable) -> Callable:
+def upgrade_option(func: Callable[..., Any]) -> Callable[..., Any]:
     """``--upgrade``: migrate a database at an older schema instead of stopping with a message."""
 
     @functools.wraps(func)
-    def wrapper(*args, upgrade, **kwargs):
+    def wrapper(*args: Any, upgrade: bool, **kwargs: Any) -> Any:
         if upgrade:
             click.get_current_context().meta[UPGRADE_KEY] = True
         return func(*args, **kwargs)
@@ -44,7 +51,7 @@ def upgrade_option(func: Callable) -> Callable:
 
 
 @contextlib.contextmanager
-def opened(archive_ctx) -> Iterator[object]:
+def opened(archive_ctx: ArchiveContext) -> Iterator[Archive]:
     """Open the archive for reading; a folder without an archive is an error, not a new archive."""
     if archive_ctx.database_url is None and not (Path(archive_ctx.directory) / "archive.sqlite").exists():
         raise click.ClickException(
@@ -61,11 +68,14 @@ def opened(archive_ctx) -> Iterator[object]:
         arch.close()
 
 
-def filter_options(func: Callable) -> Callable:
+def filter_options(func: Callable[..., Any]) -> Callable[..., Any]:
     """--site/--since/--until/--topic/--lang, handed to the command as one ``filters`` argument."""
 
     @functools.wraps(func)
-    def wrapper(*args, site, since, until, topic, lang, **kwargs):
+    def wrapper(
+        *args: Any, site: tuple[str, ...], since: str | None, until: str | None,
+        topic: str | None, lang: str | None, **kwargs: Any,
+    ) -> Any:
         from archive.query.filters import Filters
 
         with library_errors():
@@ -103,7 +113,10 @@ def filter_options(func: Callable) -> Callable:
 @output_options
 @upgrade_option
 @pass_archive
-def search(archive_ctx, query, filters, limit, offset, output_format):
+def search(
+    archive_ctx: ArchiveContext, query: str, filters: Filters, limit: int, offset: int,
+    output_format: str,
+) -> None:
     """Full-text search over titles and text, best matches first, with snippets.
 
     \b
@@ -151,7 +164,7 @@ def search(archive_ctx, query, filters, limit, offset, output_format):
 @output_options
 @upgrade_option
 @pass_archive
-def show(archive_ctx, ref, text, diff, output_format):
+def show(archive_ctx: ArchiveContext, ref: str, text: bool, diff: bool, output_format: str) -> None:
     """One article: metadata, clean text, every capture, every version of its URLs.
 
     HASH|URL is a content hash (or a unique prefix of 6+ hex digits) or a URL
@@ -232,7 +245,10 @@ def show(archive_ctx, ref, text, diff, output_format):
 @output_options
 @upgrade_option
 @pass_archive
-def coverage(archive_ctx, filters, query, by, plot, output_format):
+def coverage(
+    archive_ctx: ArchiveContext, filters: Filters, query: str | None, by: Period, plot: Path | None,
+    output_format: str,
+) -> None:
     """Per site and day (or --by week/month): how many articles, first and last seen.
 
     An article is counted on the day it was published (else first captured), once
@@ -271,7 +287,7 @@ def coverage(archive_ctx, filters, query, by, plot, output_format):
 @output_options
 @upgrade_option
 @pass_archive
-def stats(archive_ctx, output_format):
+def stats(archive_ctx: ArchiveContext, output_format: str) -> None:
     """Totals: articles, captures, crawls, sites, topics, dates, sizes.
 
     \b
@@ -294,7 +310,7 @@ def stats(archive_ctx, output_format):
 @output_options
 @upgrade_option
 @pass_archive
-def sites(archive_ctx, output_format):
+def sites(archive_ctx: ArchiveContext, output_format: str) -> None:
     """One row per site: articles, captures, first and last capture, crawls.
 
     \b
@@ -314,7 +330,7 @@ def sites(archive_ctx, output_format):
 @output_options
 @upgrade_option
 @pass_archive
-def crawls(archive_ctx, output_format):
+def crawls(archive_ctx: ArchiveContext, output_format: str) -> None:
     """One row per crawl, newest first: spider, topic, times, captures, articles.
 
     \b
@@ -345,7 +361,10 @@ def crawls(archive_ctx, output_format):
 @quiet_option
 @upgrade_option
 @pass_archive
-def export(archive_ctx, export_format, output, query, filters, batch_size, quiet):
+def export(
+    archive_ctx: ArchiveContext, export_format: ExportFormat, output: str, query: str | None,
+    filters: Filters, batch_size: int, quiet: bool,
+) -> None:
     """Export articles (with URLs, sites and topics) as JSON Lines, CSV or Parquet.
 
     Streams: memory use stays flat however many articles match.

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from archive.cli.common import pass_archive
+from archive.cli.common import ArchiveContext, pass_archive
 from archive.cli.output import library_errors, note, progress_bar, quiet_option
 from archive.cli.query_cmds import opened, upgrade_option
 
@@ -18,7 +18,7 @@ from archive.cli.query_cmds import opened, upgrade_option
               help="Index file to write (default: DIR/indexes/index.cdxj).")
 @quiet_option
 @pass_archive
-def cdx(archive_ctx, output, quiet):
+def cdx(archive_ctx: ArchiveContext, output: Path | None, quiet: bool) -> None:
     """Write a sorted CDXJ index of the archive's WARC files (cdxj-indexer).
 
     \b
@@ -49,7 +49,10 @@ def cdx(archive_ctx, output, quiet):
 @quiet_option
 @upgrade_option
 @pass_archive
-def wacz(archive_ctx, crawl_id, output, all_crawls, title, validate, quiet):
+def wacz(
+    archive_ctx: ArchiveContext, crawl_id: str | None, output: Path | None, all_crawls: bool,
+    title: str | None, validate: bool, quiet: bool,
+) -> None:
     """Package a crawl's WARC files as a WACZ for ReplayWeb.page or pywb (py-wacz).
 
     CRAWL_ID defaults to the latest crawl (see `archive crawls`).
@@ -62,12 +65,15 @@ def wacz(archive_ctx, crawl_id, output, all_crawls, title, validate, quiet):
     from archive.query.wacz import create_wacz, latest_crawl_id, validate_wacz
 
     with opened(archive_ctx) as arch:
-        if crawl_id is None and not all_crawls:
-            crawl_id = latest_crawl_id(arch)
+        if all_crawls:
+            default_name, scope = "archive.wacz", "all crawls"
+        else:
+            if crawl_id is None:
+                crawl_id = latest_crawl_id(arch)
+            default_name, scope = f"crawl-{crawl_id[:12]}.wacz", f"crawl {crawl_id}"
         if output is None:
-            output = Path("archive.wacz" if all_crawls else f"crawl-{crawl_id[:12]}.wacz")
-        note(f"packaging {'all crawls' if all_crawls else 'crawl ' + crawl_id} into {output}",
-             quiet=quiet)
+            output = Path(default_name)
+        note(f"packaging {scope} into {output}", quiet=quiet)
         result = create_wacz(arch, archive_ctx.directory, output, crawl_id=crawl_id,
                              all_crawls=all_crawls, title=title)
         if validate:
@@ -89,7 +95,10 @@ def wacz(archive_ctx, crawl_id, output, all_crawls, title, validate, quiet):
 @click.option("--rebuild-index", is_flag=True, help="Rebuild the CDXJ index even if it is current.")
 @quiet_option
 @pass_archive
-def replay(archive_ctx, port, bind, pywb_bin, serve, rebuild_index, quiet):
+def replay(
+    archive_ctx: ArchiveContext, port: int, bind: str, pywb_bin: Path | None, serve: bool,
+    rebuild_index: bool, quiet: bool,
+) -> None:
     """Print (or with --serve, start) the pywb command that replays the archive.
 
     Writes DIR/pywb/config.yaml (a collection named "archive" over the WARC

@@ -7,17 +7,16 @@ import os
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import click
 from sqlalchemy import Engine
 
-from archive.cli.common import pass_archive
+from archive.cli.common import ArchiveContext, pass_archive
 from archive.cli.output import library_errors, note
 
 
 @contextlib.contextmanager
-def read_engine(archive_ctx: Any) -> Iterator[Engine]:
+def read_engine(archive_ctx: ArchiveContext) -> Iterator[Engine]:
     """The archive's database for reading: it must exist and be at the current schema
     (serving never creates or migrates anything)."""
     from archive.db.engine import default_database_url, make_engine, require_current
@@ -55,7 +54,10 @@ def read_engine(archive_ctx: Any) -> Iterator[Engine]:
 @click.option("--replay-port", default=8080, show_default=True, type=click.IntRange(1, 65535),
               help="Port of pywb (started with --pywb-bin, else expected there).")
 @pass_archive
-def serve(archive_ctx, host, port, replay_base, pywb_bin, replay_port):
+def serve(
+    archive_ctx: ArchiveContext, host: str, port: int, replay_base: str | None,
+    pywb_bin: Path | None, replay_port: int,
+) -> None:
     """Serve a read-only reading room over the archive: search, articles, stories, topics.
 
     \b
@@ -76,7 +78,7 @@ def serve(archive_ctx, host, port, replay_base, pywb_bin, replay_port):
 
 
 @contextlib.contextmanager
-def _pywb(archive_ctx, pywb_bin, port) -> Iterator[None]:
+def _pywb(archive_ctx: ArchiveContext, pywb_bin: Path | None, port: int) -> Iterator[None]:
     if pywb_bin is None:
         yield
         return
@@ -108,7 +110,10 @@ def _pywb(archive_ctx, pywb_bin, port) -> Iterator[None]:
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
               help="The HTML file to write.")
 @pass_archive
-def report(archive_ctx, topic_query, site, since, until, lang, output):
+def report(
+    archive_ctx: ArchiveContext, topic_query: str, site: tuple[str, ...], since: str | None,
+    until: str | None, lang: str | None, output: Path,
+) -> None:
     """Write a topic's coverage page as one self-contained HTML file to send on.
 
     The same page as /topic in `archive serve`: a timeline per outlet, who

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
 
-from archive.cli.common import pass_archive
+from archive.cli.common import ArchiveContext, pass_archive
 from archive.cli.output import JSON, TABLE, emit, emit_record, library_errors, note, output_options
 from archive.cli.query_cmds import filter_options, opened, upgrade_option
+
+if TYPE_CHECKING:
+    from archive.query.filters import Filters
 
 
 @click.command()
@@ -25,8 +30,10 @@ from archive.cli.query_cmds import filter_options, opened, upgrade_option
 @output_options
 @upgrade_option
 @pass_archive
-def stories(archive_ctx, filters, text_query, min_articles, limit, offset, update, rebuild,
-            output_format):
+def stories(
+    archive_ctx: ArchiveContext, filters: Filters, text_query: str | None, min_articles: int,
+    limit: int, offset: int, update: bool, rebuild: bool, output_format: str,
+) -> None:
     """Stories: articles about one event across outlets, newest first.
 
     A story groups near-duplicates (edited or syndicated copies) and other
@@ -74,7 +81,7 @@ def stories(archive_ctx, filters, text_query, min_articles, limit, offset, updat
 @output_options
 @upgrade_option
 @pass_archive
-def story(archive_ctx, ref, diff, output_format):
+def story(archive_ctx: ArchiveContext, ref: str, diff: bool, output_format: str) -> None:
     """One story: its outlets, members, who was first, timeline and diffs.
 
     ID|HASH|URL is a story id (from `archive stories`), or an article's content

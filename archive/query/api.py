@@ -15,7 +15,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Iterator
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from archive.errors import ArchiveError
 from archive.query.articles import ArticleView
@@ -26,15 +26,20 @@ from archive.query.filters import Filters
 from archive.query.search import SearchHit
 from archive.query.search import search as _search
 
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from archive import Archive
+
 When = str | date | datetime | None
 
 
 def open_archive(
-    directory: str | os.PathLike = "archive-data",
+    directory: str | os.PathLike[str] = "archive-data",
     database_url: str | None = None,
     *,
     upgrade: bool = False,
-):
+) -> Archive:
     """Open an archive folder (and its database: SQLite inside it unless ``database_url``)."""
     from archive import Archive
 
@@ -101,7 +106,7 @@ def dataframe(
     lang: str | None = None,
     limit: int | None = 1000,
     text: bool = False,
-):
+) -> pd.DataFrame:
     """A pandas DataFrame: search hits (with score and snippet) when ``query`` is given,
     otherwise article records. ``text=True`` keeps the full clean text column."""
     try:
