@@ -18,15 +18,21 @@ import functools
 import logging
 import os
 import re
+import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import URL, Engine, make_url
 
 from archive.errors import DatabaseUnavailable, SchemaOutdated
+
+if TYPE_CHECKING:
+    from importlib.resources.abc import Traversable
+
+    from alembic.config import Config
 
 logger = logging.getLogger(__name__)
 
@@ -126,7 +132,7 @@ def connect(engine: Engine, *, begin: bool = False) -> Iterator[sa.Connection]:
             yield connection
 
 
-def alembic_config(connection: sa.Connection | None = None, url: str | None = None):
+def alembic_config(connection: sa.Connection | None = None, url: str | None = None) -> Config:
     """An Alembic Config built in code (no alembic.ini), optionally bound to a connection."""
     from alembic.config import Config
 
@@ -261,7 +267,7 @@ def _migrations_dir() -> Path:
     target = Path(tempfile.mkdtemp(prefix="archive-migrations-")) / "migrations"
     atexit.register(shutil.rmtree, target.parent, True)
 
-    def copy(source, destination: Path) -> None:
+    def copy(source: Traversable, destination: Path) -> None:
         destination.mkdir()
         for entry in source.iterdir():
             if entry.is_dir():
@@ -332,7 +338,7 @@ def _sqlite_engine(url: URL) -> Engine:
     return engine
 
 
-def _sqlite_on_connect_read_only(dbapi_connection, connection_record) -> None:
+def _sqlite_on_connect_read_only(dbapi_connection: sqlite3.Connection, connection_record: object) -> None:
     dbapi_connection.isolation_level = None  # as _sqlite_on_connect, without the writes
     cursor = dbapi_connection.cursor()
     try:
@@ -342,7 +348,7 @@ def _sqlite_on_connect_read_only(dbapi_connection, connection_record) -> None:
         cursor.close()
 
 
-def _sqlite_on_connect(dbapi_connection, connection_record) -> None:
+def _sqlite_on_connect(dbapi_connection: sqlite3.Connection, connection_record: object) -> None:
     # Let SQLAlchemy emit BEGIN itself (see _sqlite_on_begin): the sqlite3
     # module's implicit transactions would otherwise skip SELECTs and DDL.
     dbapi_connection.isolation_level = None

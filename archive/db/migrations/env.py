@@ -13,6 +13,9 @@ a SQLite batch operation that recreates ``articles`` drops the FTS triggers;
 recreate them afterwards.
 """
 
+from typing import Any
+
+import sqlalchemy as sa
 from alembic import context
 
 from archive.db.models import FTS_TABLE_NAME, metadata
@@ -25,8 +28,11 @@ _IGNORED_INDEXES = {
 }
 
 
-def include_object(obj, name, type_, reflected, compare_to):
-    if type_ == "table" and name.startswith(FTS_TABLE_NAME):
+def include_object(
+    obj: sa.schema.SchemaItem, name: str | None, type_: str, reflected: bool,
+    compare_to: sa.schema.SchemaItem | None,
+) -> bool:
+    if type_ == "table" and name is not None and name.startswith(FTS_TABLE_NAME):
         return False
     if type_ == "column" and name in _IGNORED_COLUMNS:
         return False
@@ -35,7 +41,7 @@ def include_object(obj, name, type_, reflected, compare_to):
     return True
 
 
-def _configure(**kwargs) -> None:
+def _configure(**kwargs: Any) -> None:
     context.configure(
         target_metadata=metadata,
         include_object=include_object,
@@ -58,7 +64,7 @@ def run_migrations_offline() -> None:
         context.run_migrations()
 
 
-def _run(connection) -> None:
+def _run(connection: sa.Connection) -> None:
     _configure(connection=connection, render_as_batch=connection.dialect.name == "sqlite")
     with context.begin_transaction():
         context.run_migrations()
