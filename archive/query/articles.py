@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -123,13 +124,13 @@ def resolve(source: Any, ref: str) -> str:
 
 def _resolve_hash(conn: sa.Connection, prefix: str) -> str:
     if len(prefix) == 64:
-        found = conn.execute(
+        found: str | None = conn.execute(
             sa.select(articles.c.content_hash).where(articles.c.content_hash == prefix)
         ).scalar()
         if found:
             return found
         raise RecordNotFound(f"no article with content hash {prefix}")
-    rows = conn.execute(
+    rows: Sequence[str] = conn.execute(
         sa.select(articles.c.content_hash)
         .where(articles.c.content_hash >= prefix)
         .where(articles.c.content_hash < prefix + "g")
@@ -157,7 +158,8 @@ def _resolve_url(conn: sa.Connection, url: str) -> str:
         .limit(1)
     ).first()
     if row is not None:
-        return row.content_hash
+        content_hash: str = row.content_hash
+        return content_hash
     seen = conn.execute(sa.select(sa.func.count()).where(where)).scalar_one()
     if seen:
         raise RecordNotFound(

@@ -6,6 +6,7 @@ import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO, Any
 
 from cdxj_indexer.main import CDXJIndexer
 
@@ -38,7 +39,7 @@ class ReplayRecordFilter:
 
     include_records: list[str]
 
-    def filter_record(self, record) -> bool:  # cdxj-indexer's hook, called per record
+    def filter_record(self, record: Any) -> bool:  # cdxj-indexer's hook per (warcio) record
         if record.rec_type not in self.include_records:
             return False
         profile = record.rec_headers.get_header("WARC-Profile") or ""
@@ -56,21 +57,23 @@ class CdxResult:
 class _Indexer(ReplayRecordFilter, CDXJIndexer):
     """cdxj-indexer over replayable records, reporting each finished WARC file's size."""
 
-    def __init__(self, *args, progress: Callable[[int], object] | None = None, **kwargs):
+    def __init__(
+        self, *args: Any, progress: Callable[[int], object] | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self._progress = progress
 
-    def process_one(self, input_, output, filename):
+    def process_one(self, input_: IO[bytes], output: IO[str], filename: str) -> None:
         super().process_one(input_, output, filename)
         if self._progress:
             self._progress(os.path.getsize(filename))
 
 
 def build_cdxj(
-    directory: str | os.PathLike,
-    output: str | os.PathLike | None = None,
+    directory: str | os.PathLike[str],
+    output: str | os.PathLike[str] | None = None,
     *,
-    files: Iterable[str | os.PathLike] | None = None,
+    files: Iterable[str | os.PathLike[str]] | None = None,
     progress: Callable[[int], object] | None = None,
 ) -> CdxResult:
     """Index every closed WARC file under ``directory`` (or just ``files``) into a sorted CDXJ file.
@@ -113,5 +116,5 @@ def build_cdxj(
     return CdxResult(path, len(inputs), lines, total_bytes(inputs))
 
 
-def total_bytes(files: Iterable[str | os.PathLike]) -> int:
+def total_bytes(files: Iterable[str | os.PathLike[str]]) -> int:
     return sum(os.path.getsize(f) for f in files)

@@ -153,9 +153,12 @@ def plot_coverage(
     timeline.set_ylim(-0.7, len(sites) - 0.3)
     timeline.invert_yaxis()
     timeline.grid(axis="x", alpha=0.3)
-    locator = mdates.AutoDateLocator()
+    # matplotlib's date locators and formatters have unannotated constructors
+    locator = mdates.AutoDateLocator()  # type: ignore[no-untyped-call]
     timeline.xaxis.set_major_locator(locator)
-    timeline.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+    timeline.xaxis.set_major_formatter(
+        mdates.ConciseDateFormatter(locator)  # type: ignore[no-untyped-call]
+    )
     if len(periods) == 1:
         only = datetime.combine(periods[0], datetime.min.time())
         timeline.set_xlim(only - timedelta(days=3), only + timedelta(days=3))

@@ -12,10 +12,10 @@ from __future__ import annotations
 import csv
 import json
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import IO, Any, Literal
+from typing import IO, TYPE_CHECKING, Any, Literal
 
 import sqlalchemy as sa
 
@@ -24,6 +24,9 @@ from archive.errors import ArchiveError
 from archive.query.filters import Filters
 from archive.query.search import matching_conditions
 from archive.query.source import connection
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 Format = Literal["jsonl", "csv", "parquet"]
 FORMATS = ("jsonl", "csv", "parquet")
@@ -41,6 +44,8 @@ _ARTICLE_COLUMNS = (
 )
 
 Progress = Callable[[int], Any]
+#: Articles as export records, one list per database round trip.
+Batches = Iterable[list[dict[str, Any]]]
 
 
 class ExportError(ArchiveError):
@@ -80,7 +85,7 @@ def iter_batches(
             yield _records(conn, rows)
 
 
-def _records(conn: sa.Connection, rows) -> list[dict[str, Any]]:
+def _records(conn: sa.Connection, rows: Sequence[sa.Row[*tuple[Any, ...]]]) -> list[dict[str, Any]]:
     hashes = [row.content_hash for row in rows]
     urls: dict[str, set[str]] = {h: set() for h in hashes}
     sites: dict[str, set[str]] = {h: set() for h in hashes}
@@ -125,7 +130,7 @@ def json_default(value: Any) -> Any:
 
 def export(
     source: Any,
-    destination: str | os.PathLike | IO,
+    destination: str | os.PathLike[str] | IO[str] | IO[bytes],
     format: Format = "jsonl",
     filters: Filters | None = None,
     *,
@@ -163,7 +168,7 @@ def export(
     return written
 
 
-def _write_jsonl(batches, out: IO[str], progress: Progress | None) -> int:
+def _write_jsonl(batches: Batches, out: IO[str], progress: Progress | None) -> int:
     written = 0
     for batch in batches:
         out.write(
@@ -188,7 +193,7 @@ def csv_value(value: Any) -> Any:
     return value
 
 
-def _write_csv(batches, out: IO[str], progress: Progress | None) -> int:
+def _write_csv(batches: Batches, out: IO[str], progress: Progress | None) -> int:
     writer = csv.DictWriter(out, fieldnames=FIELDS)
     writer.writeheader()
     written = 0
@@ -200,7 +205,7 @@ def _write_csv(batches, out: IO[str], progress: Progress | None) -> int:
     return written
 
 
-def parquet_schema():
+def parquet_schema() -> pa.Schema:
     import pyarrow as pa
 
     timestamp = pa.timestamp("us", tz="UTC")
@@ -230,7 +235,7 @@ def parquet_schema():
     )
 
 
-def _write_parquet(batches, out: IO[bytes], progress: Progress | None) -> int:
+def _write_parquet(batches: Batches, out: IO[bytes], progress: Progress | None) -> int:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -245,7 +250,7 @@ def _write_parquet(batches, out: IO[bytes], progress: Progress | None) -> int:
     return written
 
 
-def read_jsonl(path_or_text: str | os.PathLike) -> list[dict[str, Any]]:
+def read_jsonl(path_or_text: str | os.PathLike[str]) -> list[dict[str, Any]]:
     """Read a JSONL export back (for checks and notebooks)."""
     with open(path_or_text, encoding="utf-8") as fh:
         return [json.loads(line) for line in fh if line.strip()]

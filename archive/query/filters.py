@@ -155,7 +155,7 @@ def parse_when(value: str | date | datetime | None, *, end: bool = False) -> dat
         ) from None
 
 
-def article_date() -> sa.ColumnElement:
+def article_date() -> sa.ColumnElement[Any]:
     """When an article appeared: its published date, else when it was first seen."""
     return sa.func.coalesce(articles.c.published, articles.c.first_seen, type_=articles.c.published.type)
 
@@ -185,6 +185,7 @@ class Filters:
         topic: str | None = None,
         lang: str | None = None,
     ) -> Filters:
+        sites: tuple[str, ...]
         if isinstance(site, str):
             sites = (site,)
         else:
@@ -201,7 +202,8 @@ class Filters:
         )
 
     def __post_init__(self) -> None:
-        named = [("--site", site) for site in self.sites]
+        # Values are checked at run time: callers outside mypy's view pass anything.
+        named: list[tuple[str, object]] = [("--site", site) for site in self.sites]
         named += [("--topic", self.topic), ("--lang", self.language)]
         for option, value in named:
             if value is None:

@@ -16,9 +16,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import SQLCompiler
 
 from archive.errors import ArchiveError
 
@@ -26,12 +28,12 @@ from archive.errors import ArchiveError
 PG_TS_CONFIG = "english"
 
 
-def pg_ts_config() -> sa.ColumnElement:
+def pg_ts_config() -> sa.ColumnElement[Any]:
     """PG_TS_CONFIG as an SQL literal, for the text-search functions' first argument."""
     return sa.literal_column(f"'{PG_TS_CONFIG}'")
 
 
-def _term_tsquery(term: Term) -> sa.ColumnElement:
+def _term_tsquery(term: Term) -> sa.ColumnElement[Any]:
     """One word (plainto_tsquery) or phrase (phraseto_tsquery), its text a bound parameter."""
     function = sa.func.phraseto_tsquery if term.phrase else sa.func.plainto_tsquery
     return function(pg_ts_config(), sa.bindparam(None, term.text, type_=sa.Text))
@@ -90,26 +92,30 @@ class ParsedQuery:
         """Whether any one term present is enough to match (one OR-clause, nothing excluded)."""
         return len(self.clauses) == 1 and not self.excluded
 
-    def tsquery(self) -> sa.ColumnElement:
+    def tsquery(self) -> sa.ColumnElement[Any]:
         """The PostgreSQL tsquery expression, every term a bound parameter."""
         one = _term_tsquery
-        expression = None
+        expression: sa.ColumnElement[Any] | None = None
         for clause in self.clauses:
             ored = one(clause[0])
             for term in clause[1:]:
                 ored = ored.op("||")(one(term))
             ored = sa.Grouping(ored)
             expression = ored if expression is None else expression.op("&&")(ored)
+        if expression is None:  # parse_query never makes one; a hand-made ParsedQuery might
+            raise QuerySyntaxError("the search query has nothing to look for")
         for term in self.excluded:
             expression = expression.op("&&")(_Negated(one(term)))
         return sa.Grouping(expression)
 
-    def any_term_tsquery(self) -> sa.ColumnElement:
+    def any_term_tsquery(self) -> sa.ColumnElement[Any]:
         """A tsquery matching any of the query's words or phrases (not the excluded ones)."""
-        expression = None
+        expression: sa.ColumnElement[Any] | None = None
         for term in self.terms:
             one = _term_tsquery(term)
             expression = one if expression is None else expression.op("||")(one)
+        if expression is None:
+            raise QuerySyntaxError("the search query has nothing to look for")
         return sa.Grouping(expression)
 
     def __str__(self) -> str:
@@ -120,18 +126,18 @@ class ParsedQuery:
         return text + "".join(f" -{show(t)}" for t in self.excluded)
 
 
-class _Negated(sa.sql.expression.ColumnElement):
+class _Negated(sa.sql.expression.ColumnElement[Any]):
     """``!!(tsquery)``: SQLAlchemy has no prefix operator for it."""
 
     inherit_cache = True
 
-    def __init__(self, inner: sa.ColumnElement) -> None:
+    def __init__(self, inner: sa.ColumnElement[Any]) -> None:
         self.inner = inner
         self.type = sa.types.NullType()
 
 
 @compiles(_Negated)
-def _compile_negated(element: _Negated, compiler, **kw) -> str:
+def _compile_negated(element: _Negated, compiler: SQLCompiler, **kw: Any) -> str:
     return "!!(" + compiler.process(element.inner, **kw) + ")"
 
 

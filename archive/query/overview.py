@@ -66,7 +66,9 @@ def warc_files(directory: str | Path) -> list[Path]:
 def stats(source: Any, directory: str | Path | None = None) -> dict[str, Any]:
     """Totals: articles, captures by kind, crawls, sites, topics, dates, languages, sizes."""
     with connection(source) as conn:
-        one = lambda stmt: conn.execute(stmt).scalar_one()  # noqa: E731
+        def one(stmt: sa.Select[Any]) -> Any:
+            return conn.execute(stmt).scalar_one()
+
         by_type: dict[str, int] = dict(
             conn.execute(
                 sa.select(captures.c.record_type, sa.func.count()).group_by(captures.c.record_type)

@@ -68,7 +68,7 @@ def index_is_stale(directory: Path, index: Path) -> bool:
 
 
 def write_pywb_config(
-    directory: str | os.PathLike,
+    directory: str | os.PathLike[str],
     *,
     collection: str = COLLECTION,
     rebuild_index: bool | None = None,
@@ -101,7 +101,7 @@ def write_pywb_config(
     return config, index
 
 
-def find_wayback(pywb_bin: str | os.PathLike | None = None) -> str | None:
+def find_wayback(pywb_bin: str | os.PathLike[str] | None = None) -> str | None:
     """pywb's ``wayback`` executable: the given path (file or bin folder), else from PATH."""
     if pywb_bin:
         candidate = Path(pywb_bin).resolve()
@@ -112,11 +112,11 @@ def find_wayback(pywb_bin: str | os.PathLike | None = None) -> str | None:
 
 
 def replay_command(
-    directory: str | os.PathLike,
+    directory: str | os.PathLike[str],
     *,
     port: int = 8080,
     bind: str = DEFAULT_BIND,
-    pywb_bin: str | os.PathLike | None = None,
+    pywb_bin: str | os.PathLike[str] | None = None,
     collection: str = COLLECTION,
     rebuild_index: bool | None = None,
     progress: Callable[[int], object] | None = None,

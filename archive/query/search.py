@@ -180,7 +180,10 @@ _HIT_COLUMNS = (
 )
 
 
-def _search_sqlite(conn, parsed, filters, limit, offset, highlight) -> list[SearchHit]:
+def _search_sqlite(
+    conn: sa.Connection, parsed: ParsedQuery, filters: Filters, limit: int, offset: int,
+    highlight: tuple[str, str],
+) -> list[SearchHit]:
     """Matches by FTS5; ranked in two tiers by bm25 with column weights, newer first on ties.
 
     Tier 1: matches whose title holds one of the query's words or phrases (FTS5's
@@ -192,7 +195,7 @@ def _search_sqlite(conn, parsed, filters, limit, offset, highlight) -> list[Sear
     matches hundreds of thousands. (FTS5 still reads the word's whole doclist to apply the
     title filter, but not the per-row sizes that bm25 needs.)
     """
-    fts = sa.literal_column("articles_fts")
+    fts: sa.ColumnElement[Any] = sa.literal_column("articles_fts")
     rank = sa.func.bm25(fts, TITLE_WEIGHT, TEXT_WEIGHT)
     recency = sa.func.coalesce(articles.c.published, articles.c.first_seen)
     conditions = filters.conditions(conn)
@@ -231,7 +234,10 @@ def _search_sqlite(conn, parsed, filters, limit, offset, highlight) -> list[Sear
     return [_hit(rows[i], ranks[i]) for i in ranks if i in rows]
 
 
-def _search_postgresql(conn, parsed, filters, limit, offset, highlight) -> list[SearchHit]:
+def _search_postgresql(
+    conn: sa.Connection, parsed: ParsedQuery, filters: Filters, limit: int, offset: int,
+    highlight: tuple[str, str],
+) -> list[SearchHit]:
     """Matches by ``search_vector``; ranked in three tiers, so that no TOASTed vector is read.
 
     Tier 1: matches whose title holds one of the query's words or phrases (found through
@@ -301,7 +307,7 @@ def _search_postgresql(conn, parsed, filters, limit, offset, highlight) -> list[
     return [_hit(rows[i], ranks[i]) for i in ranks if i in rows]
 
 
-def _hit(row, score: float) -> SearchHit:
+def _hit(row: sa.Row[*tuple[Any, ...]], score: float) -> SearchHit:
     return SearchHit(
         content_hash=row.content_hash,
         title=row.title,

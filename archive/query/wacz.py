@@ -43,7 +43,8 @@ def latest_crawl_id(source: Any) -> str:
         ).scalar()
     if not found:
         raise RecordNotFound("the archive has no crawls yet")
-    return found
+    crawl_id: str = found
+    return crawl_id
 
 
 def crawl_warc_files(source: Any, crawl_id: str | None) -> list[str]:
@@ -113,7 +114,7 @@ def _replay_records_only() -> Iterator[None]:
     original: Any = wacz_main_module.WACZIndexer
 
     class ReplayIndexer(ReplayRecordFilter, original):
-        def __init__(self, *args, **kwargs):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
             super().__init__(*args, **kwargs)
             self.include_records = REPLAY_RECORDS.split(",")
 
@@ -145,8 +146,8 @@ def _run_wacz(args: list[str]) -> tuple[int, str]:
 
 def create_wacz(
     source: Any,
-    directory: str | os.PathLike,
-    output: str | os.PathLike,
+    directory: str | os.PathLike[str],
+    output: str | os.PathLike[str],
     *,
     crawl_id: str | None = None,
     all_crawls: bool = False,
@@ -198,7 +199,7 @@ def create_wacz(
     return WaczResult(output, crawl_id, names, len(pages))
 
 
-def validate_wacz(path: str | os.PathLike) -> tuple[bool, str]:
+def validate_wacz(path: str | os.PathLike[str]) -> tuple[bool, str]:
     """Validate with py-wacz: (valid, what py-wacz said)."""
     path = Path(path)
     if not path.is_file():
