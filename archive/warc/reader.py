@@ -137,7 +137,7 @@ class WarcRecord:
         return self.http is not None and self.rec_type in ("response", "revisit")
 
 
-def iter_records(path: str | os.PathLike, *, max_record_size: int | None = None,
+def iter_records(path: str | os.PathLike[str], *, max_record_size: int | None = None,
                  start: int = 0, on_damage: Callable[[WarcFormatError], None] | None = None,
                  ) -> Iterator[WarcRecord]:
     """Every record of one `.warc.gz` (or `.warc.gz.open`) file, in order, from byte `start`.
@@ -174,7 +174,7 @@ def iter_records(path: str | os.PathLike, *, max_record_size: int | None = None,
                     f"{exc.reason}; skipped {end - exc.offset} bytes {tail}"))
 
 
-def read_record(directory: str | os.PathLike, location: RecordLocation) -> WarcRecord:
+def read_record(directory: str | os.PathLike[str], location: RecordLocation) -> WarcRecord:
     """The one record at `location` (falls back to the `.open` file while it is
     still being written). Raises WarcFormatError if what is there does not match."""
     path = Path(directory) / location.filename
@@ -200,7 +200,7 @@ def read_record(directory: str | os.PathLike, location: RecordLocation) -> WarcR
     return record
 
 
-def warc_files(directory: str | os.PathLike, *, include_open: bool = False) -> list[Path]:
+def warc_files(directory: str | os.PathLike[str], *, include_open: bool = False) -> list[Path]:
     """The WARC files of a directory in name (= creation time) order."""
     suffixes = (WARC_SUFFIX, WARC_SUFFIX + OPEN_SUFFIX) if include_open else (WARC_SUFFIX,)
     return sorted(p for p in Path(directory).iterdir() if p.name.endswith(suffixes) and p.is_file())

@@ -20,6 +20,7 @@ import fcntl
 import logging
 import os
 from pathlib import Path
+from typing import BinaryIO
 
 from archive.warc.gzipmembers import MemberError, iter_members
 from archive.warc.naming import OPEN_SUFFIX, PENDING_SUFFIX, WARC_SUFFIX, final_name, node_of
@@ -28,7 +29,7 @@ from archive.warc.writer import open_in_this_process
 logger = logging.getLogger(__name__)
 
 
-def recover(directory: str | os.PathLike, node: str | None = None) -> list[tuple[str, int]]:
+def recover(directory: str | os.PathLike[str], node: str | None = None) -> list[tuple[str, int]]:
     """Recover every abandoned `.open` file in `directory` (of `node` only, when given).
 
     Returns (final file name, dropped bytes) per file recovered. A file without
@@ -52,7 +53,7 @@ def recover(directory: str | os.PathLike, node: str | None = None) -> list[tuple
     return recovered
 
 
-def is_being_written(path: str | os.PathLike) -> bool:
+def is_being_written(path: str | os.PathLike[str]) -> bool:
     """Whether a `.open` file has a live writer (in this process, or holding its lock)."""
     if open_in_this_process(path):
         return True
@@ -113,7 +114,7 @@ def _good_length(path: Path) -> int:
     return end
 
 
-def _recover_file(path: Path, fh) -> tuple[str, int]:
+def _recover_file(path: Path, fh: BinaryIO) -> tuple[str, int]:
     size = os.fstat(fh.fileno()).st_size
     good = _good_length(path)
     dropped = size - good

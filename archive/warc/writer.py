@@ -25,7 +25,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from isal import isal_zlib
 from warcio.statusandheaders import StatusAndHeaders
@@ -46,7 +46,13 @@ from archive.warc.records import (
     format_warc_date,
 )
 
+if TYPE_CHECKING:
+    from archive.exchange import HttpExchange
+
 logger = logging.getLogger(__name__)
+
+#: A record's WARC headers, in writing order (None: WARC-Warcinfo-ID before the first file).
+WarcFields = dict[str, str | None]
 
 WARC_FORMAT = "WARC File Format 1.1"
 WARC_CONFORMS_TO = "http://iipc.github.io/warc-specifications/specifications/warc-format/warc-1.1/"
@@ -56,7 +62,7 @@ _open_paths: set[str] = set()
 _open_paths_lock = threading.Lock()
 
 
-def open_in_this_process(path: str | os.PathLike) -> bool:
+def open_in_this_process(path: str | os.PathLike[str]) -> bool:
     with _open_paths_lock:
         return os.path.abspath(path) in _open_paths
 
@@ -77,7 +83,7 @@ def _json_default(value: Any) -> Any:
     raise TypeError(f"{type(value).__name__} is not JSON serialisable")
 
 
-def metadata_payload(fields: dict) -> bytes:
+def metadata_payload(fields: dict[str, Any]) -> bytes:
     """The block of a metadata record: `fields` as JSON (UTF-8, sorted keys)."""
     return json.dumps(fields, ensure_ascii=False, sort_keys=True,
                       default=_json_default).encode("utf-8")
@@ -103,7 +109,7 @@ class _RawHttpHead(StatusAndHeaders):
         super().__init__(statusline or first, [], protocol=protocol)
         self.headers_buff = raw
 
-    def compute_headers_buffer(self, header_filter=None) -> None:
+    def compute_headers_buffer(self, header_filter: object = None) -> None:
         pass  # keep the raw bytes set in __init__
 
 
@@ -113,7 +119,7 @@ class _GzipMembers:
     into one gzip member. Nothing of a record reaches the file before its end;
     the writer hands the file's buffer to the OS once per public call."""
 
-    def __init__(self, fh, level: int) -> None:
+    def __init__(self, fh: BinaryIO, level: int) -> None:
         self.fh = fh
         self.level = level
         self._parts: list[bytes] = []
@@ -161,10 +167,10 @@ class WarcWriter:
 
     def __init__(
         self,
-        directory: str | os.PathLike,
+        directory: str | os.PathLike[str],
         prefix: str = "archive",
         max_size: int = 1_000_000_000,
-        warcinfo_fields: dict | None = None,
+        warcinfo_fields: dict[str, Any] | None = None,
         hostname: str | None = None,
         *,
         compress_level: int = 2,
@@ -194,7 +200,7 @@ class WarcWriter:
         """Final basename of the file being written, None between files."""
         return self._file.name if self._file is not None else None
 
-    def write_exchange(self, exchange) -> WrittenRecords:
+    def write_exchange(self, exchange: HttpExchange) -> WrittenRecords:
         """Response record (raw status line, headers, body) + concurrent request record.
 
         Unpacks as `(response_loc, request_loc, payload_digest)`."""
@@ -237,7 +243,7 @@ class WarcWriter:
 
     def write_revisit(
         self,
-        exchange,
+        exchange: HttpExchange,
         profile: str,
         refers_to_record_id: str,
         refers_to_target_uri: str,
@@ -294,14 +300,14 @@ class WarcWriter:
         return self._write_derived("conversion", url, refers_to, text.encode("utf-8"),
                                    "text/plain; charset=utf-8", date)
 
-    def write_metadata(self, url: str, refers_to: str | None, fields: dict,
+    def write_metadata(self, url: str, refers_to: str | None, fields: dict[str, Any],
                        date: datetime) -> RecordLocation:
         """A JSON object about a capture, or about the crawl when `refers_to` is None
         (then `url` is e.g. "urn:crawl:<crawl_id>")."""
         return self._write_derived("metadata", url, refers_to, metadata_payload(fields),
                                    "application/json", date)
 
-    def write_article(self, url: str, refers_to: str, text: str, fields: dict,
+    def write_article(self, url: str, refers_to: str, text: str, fields: dict[str, Any],
                       date: datetime) -> tuple[RecordLocation, RecordLocation]:
         """`write_conversion` + `write_metadata` for one capture in one call (one
         lock, one hand-over to the OS, both records in the same file).
@@ -325,7 +331,7 @@ class WarcWriter:
     def __enter__(self) -> WarcWriter:
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
     # --- hooks (tests fix these for deterministic records) ---
@@ -338,7 +344,7 @@ class WarcWriter:
 
     # --- records ---
 
-    def _fields(self, rec_type: str, record_id: str, date_: str, url: str) -> dict:
+    def _fields(self, rec_type: str, record_id: str, date_: str, url: str) -> WarcFields:
         # WARC-Type first, then the headers every index needs, in a stable order.
         return {
             "WARC-Type": rec_type,
@@ -347,8 +353,8 @@ class WarcWriter:
             "WARC-Target-URI": url,
         }
 
-    def _build(self, url: str, rec_type: str, fields: dict, *, payload: bytes,
-               head: bytes | None = None, content_type: str | None = None):
+    def _build(self, url: str, rec_type: str, fields: WarcFields, *, payload: bytes,
+               head: bytes | None = None, content_type: str | None = None) -> Any:
         """warcio's record with all its headers, digests included.
 
         The headers come out exactly as warcio's create_warc_record + write_record
@@ -396,7 +402,7 @@ class WarcWriter:
         record = self._build(url, rec_type, fields, payload=payload, content_type=content_type)
         return self._write(record, record_id)
 
-    def _write(self, record, record_id: str) -> RecordLocation:
+    def _write(self, record: Any, record_id: str) -> RecordLocation:  # warcio's record
         file = self._open()
         start = file.fh.tell()
         file.warcio.write_record(record)
@@ -547,7 +553,7 @@ class WarcWriter:
                 pass
 
 
-def _write_all(fh, data: bytes) -> None:
+def _write_all(fh: BinaryIO, data: bytes) -> None:
     """Write all of `data` to an unbuffered file (a raw write may take only part of it)."""
     view = memoryview(data)
     while view:
