@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from archive.db.rows import ArticleRow, CaptureRow, CrawlRow, DerivedRecordRow, TopicMatchRow
+from archive.exchange import TopicMatch
 from archive.sites import SiteRegistry
 from archive.text import content_hash as hash_text
 from archive.urls import canonical_url
@@ -40,6 +41,11 @@ def json_safe(value: Any) -> Any:
     if _json_plain(value):
         return value
     return json.loads(json.dumps(value, default=str, sort_keys=True))
+
+
+def _json_safe_object(fields: dict[str, Any]) -> dict[str, Any]:
+    safe: dict[str, Any] = json_safe(fields)  # a dict with str keys stays one
+    return safe
 
 
 def _json_plain(value: Any) -> bool:
@@ -105,14 +111,14 @@ def derived_row(location: RecordLocation, capture_record_id: str, kind: str) -> 
     )
 
 
-def article_metadata(result: Any, text: str, *, topics: list, crawl_id: str | None,
-                     content_hash: str | None = None) -> dict:
+def article_metadata(result: Any, text: str, *, topics: list[TopicMatch], crawl_id: str | None,
+                     content_hash: str | None = None) -> dict[str, Any]:
     """The JSON of an article's metadata record (kind "article").
 
     `content_hash` is the text's `archive.text.content_hash` if the caller has it."""
     published = getattr(result, "published", None)
     modified = getattr(result, "modified", None)
-    return json_safe(
+    return _json_safe_object(
         {  # keys in sorted order, so that a plain dict needs no JSON round trip
             "authors": list(getattr(result, "authors", None) or []),
             "canonical_url": getattr(result, "canonical_url", None),
@@ -133,7 +139,7 @@ def article_metadata(result: Any, text: str, *, topics: list, crawl_id: str | No
 
 
 def article_rows(
-    fields: dict, text: str, *, url: str, fetched_at: datetime, sites: SiteRegistry
+    fields: dict[str, Any], text: str, *, url: str, fetched_at: datetime, sites: SiteRegistry
 ) -> tuple[ArticleRow, list[TopicMatchRow]]:
     """Rows for one article from its metadata JSON and conversion text."""
     digest = fields.get("content_hash") or hash_text(text)
@@ -170,10 +176,10 @@ def article_rows(
 
 
 def crawl_start_metadata(
-    *, crawl_id: str, spider: str, topic: str | None, sites: list[dict], settings_digest: str,
+    *, crawl_id: str, spider: str, topic: str | None, sites: list[dict[str, Any]], settings_digest: str,
     started_at: datetime,
-) -> dict:
-    return json_safe(
+) -> dict[str, Any]:
+    return _json_safe_object(
         {
             "kind": "crawl-start",
             "crawl_id": crawl_id,
@@ -186,8 +192,10 @@ def crawl_start_metadata(
     )
 
 
-def crawl_end_metadata(*, crawl_id: str, finished_at: datetime, stats: dict) -> dict:
-    return json_safe(
+def crawl_end_metadata(
+    *, crawl_id: str, finished_at: datetime, stats: dict[str, Any]
+) -> dict[str, Any]:
+    return _json_safe_object(
         {
             "kind": "crawl-end",
             "crawl_id": crawl_id,
@@ -197,7 +205,7 @@ def crawl_end_metadata(*, crawl_id: str, finished_at: datetime, stats: dict) -> 
     )
 
 
-def crawl_row(fields: dict) -> CrawlRow:
+def crawl_row(fields: dict[str, Any]) -> CrawlRow:
     return CrawlRow(
         crawl_id=fields["crawl_id"],
         spider=fields["spider"],

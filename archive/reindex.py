@@ -21,6 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 
@@ -34,6 +35,13 @@ from archive.warc.naming import OPEN_SUFFIX, final_name
 from archive.warc.reader import WarcRecord, iter_records, warc_files
 from archive.warc.records import RecordLocation, WarcFormatError
 from archive.warc.recovery import is_being_written
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+    from archive.archive import Archive
+    from archive.db.rows import CaptureRow
+    from archive.db.writer import IndexWriter
 
 logger = logging.getLogger(__name__)
 
@@ -62,7 +70,7 @@ class ReindexReport:
 
 
 class _Rebuilder:
-    def __init__(self, index, report: ReindexReport) -> None:
+    def __init__(self, index: IndexWriter, report: ReindexReport) -> None:
         self.index = index
         self.report = report
         self.read_to: dict[str, int] = {}  # WARC file name -> bytes read (its new mark)
@@ -72,7 +80,10 @@ class _Rebuilder:
         self.texts: dict[str, str] = {}  # capture record id -> clean text awaiting its metadata
         self.conversions: dict[str, RecordLocation] = {}  # capture record id -> its conversion
         self.article_of: dict[str, str] = {}  # capture record id -> content hash
-        self.deferred_revisits: list[WarcRecord] = []
+        # revisits whose original was not read yet: (record, its URI and date, sites, crawl)
+        self.deferred_revisits: list[
+            tuple[WarcRecord, tuple[str, datetime], SiteRegistry, str | None]
+        ] = []
 
     def file(self, path: Path, start: int = 0) -> None:
         """Index the records of `path` from byte `start` (a record boundary)."""
@@ -130,14 +141,18 @@ class _Rebuilder:
                                     fields.get("stats") or {})
         elif kind == "article":
             capture_id = record.refers_to
-            text = self.texts.pop(capture_id, None)
-            if text is None:
+            text = self.texts.pop(capture_id, None) if capture_id is not None else None
+            if capture_id is None or text is None:
                 self.report.problems.append(
                     f"{record.location.filename} @ {record.location.offset}: article metadata "
                     f"without its conversion record (capture {capture_id})")
                 return
+            where = self._addressed(record)
+            if where is None:
+                return
+            url, fetched_at = where
             article, matches = indexing.article_rows(
-                fields, text, url=record.target_uri, fetched_at=record.date, sites=self.sites)
+                fields, text, url=url, fetched_at=fetched_at, sites=self.sites)
             self.index.add_article(article)
             self.index.set_capture_content_hash(capture_id, article.content_hash)
             if self._capture_known(capture_id, record):
@@ -149,6 +164,8 @@ class _Rebuilder:
             self.report.articles += 1
 
     def on_conversion(self, record: WarcRecord) -> None:
+        if record.refers_to is None:
+            return  # text of no capture: nothing to attach it to (as before: never indexed)
         self.texts[record.refers_to] = record.text()
         self.conversions[record.refers_to] = record.location
 
@@ -171,21 +188,41 @@ class _Rebuilder:
     def on_response(self, record: WarcRecord) -> None:
         if record.http is None:
             return  # not an HTTP capture (e.g. a DNS record written by another tool)
-        self.index.add_capture(self._capture(record, "response", self.sites, self.crawl_id))
+        where = self._addressed(record)
+        if where is None:
+            return
+        self.index.add_capture(self._capture(record, where, "response", self.sites,
+                                             self.crawl_id))
         self.captured.add(record.record_id)
         self.report.captures += 1
 
     def on_revisit(self, record: WarcRecord) -> None:
+        where = self._addressed(record)
+        if where is None:
+            return
         if record.refers_to not in self.article_of:
             # The original may come later in name order (or is not an article):
             # decide at the end.
-            self.deferred_revisits.append((record, self.sites, self.crawl_id))
+            self.deferred_revisits.append((record, where, self.sites, self.crawl_id))
             return
-        self._add_revisit(record, self.sites, self.crawl_id)
+        self._add_revisit(record, where, self.sites, self.crawl_id)
+
+    def _addressed(self, record: WarcRecord) -> tuple[str, datetime] | None:
+        """The record's WARC-Target-URI and WARC-Date; a record without one of them cannot
+        be indexed: reported (it used to stop the whole reindex with a traceback)."""
+        url, date = record.target_uri, record.date
+        if url is not None and date is not None:
+            return url, date
+        where = f"{record.location.filename} @ {record.location.offset}"
+        self.report.problems.append(f"{where}: {record.rec_type} record without "
+                                    "WARC-Target-URI or WARC-Date: not indexed")
+        logger.error("reindex: %s: %s record without WARC-Target-URI or WARC-Date",
+                     where, record.rec_type)
+        return None
 
     def finish(self) -> None:
-        for record, sites, crawl_id in self.deferred_revisits:
-            self._add_revisit(record, sites, crawl_id)
+        for record, where, sites, crawl_id in self.deferred_revisits:
+            self._add_revisit(record, where, sites, crawl_id)
         for capture_id, location in self.conversions.items():  # text without its metadata
             if capture_id in self.captured or capture(self.index.engine, capture_id):
                 self.index.add_derived(indexing.derived_row(location, capture_id, "conversion"))
@@ -193,22 +230,26 @@ class _Rebuilder:
             self.index.mark(name, size)  # committed with (after) the rows read from it
         self.index.flush()
 
-    def _add_revisit(self, record, sites, crawl_id) -> None:
-        content_hash = self.article_of.get(record.refers_to)
-        if content_hash is None:
+    def _add_revisit(self, record: WarcRecord, where: tuple[str, datetime], sites: SiteRegistry,
+                     crawl_id: str | None) -> None:
+        refers_to = record.refers_to
+        content_hash = self.article_of.get(refers_to) if refers_to is not None else None
+        if content_hash is None and refers_to is not None:
             self.index.flush()
-            original = capture(self.index.engine, record.refers_to)
+            original = capture(self.index.engine, refers_to)
             content_hash = original.content_hash if original else None
-        self.index.add_capture(self._capture(record, "revisit", sites, crawl_id,
+        self.index.add_capture(self._capture(record, where, "revisit", sites, crawl_id,
                                              content_hash=content_hash))
         self.report.captures += 1
 
     @staticmethod
-    def _capture(record: WarcRecord, record_type: str, sites: SiteRegistry, crawl_id: str | None,
-                 content_hash: str | None = None):
+    def _capture(record: WarcRecord, where: tuple[str, datetime], record_type: str,
+                 sites: SiteRegistry, crawl_id: str | None,
+                 content_hash: str | None = None) -> CaptureRow:
+        url, fetched_at = where
         return indexing.capture_row(
-            location=record.location, record_type=record_type, url=record.target_uri,
-            fetched_at=record.date, status=record.status, http_headers=record.http_headers,
+            location=record.location, record_type=record_type, url=url,
+            fetched_at=fetched_at, status=record.status, http_headers=record.http_headers,
             payload_digest=record.payload_digest, block_digest=record.block_digest,
             ip_address=record.ip_address, crawl_id=crawl_id, sites=sites,
             refers_to_record_id=record.refers_to if record_type == "revisit" else None,
@@ -216,7 +257,7 @@ class _Rebuilder:
         )
 
 
-def reindex(archive, progress: Callable[[int], object] | None = None, *,
+def reindex(archive: Archive, progress: Callable[[int], object] | None = None, *,
             paths: list[Path] | None = None, starts: dict[Path, int] | None = None,
             stories: bool = True) -> ReindexReport:
     """Rebuild `archive`'s index (an open `Archive`) from its WARC files (or only `paths`,
@@ -242,7 +283,7 @@ def reindex(archive, progress: Callable[[int], object] | None = None, *,
     return report
 
 
-def _folder_files(directory: Path, engine, report: ReindexReport) -> list[Path]:
+def _folder_files(directory: Path, engine: Engine, report: ReindexReport) -> list[Path]:
     """The folder's WARC files to read, with what is wrong around them reported: files
     left `.open` by a crash (read all the same), files being written (not read), files
     the index knows that are gone, and a folder without any WARC file."""
@@ -268,7 +309,7 @@ def _folder_files(directory: Path, engine, report: ReindexReport) -> list[Path]:
     return sorted(paths, key=lambda path: final_name(path.name))
 
 
-def _stored_sites(engine, crawl_id: str) -> SiteRegistry:
+def _stored_sites(engine: Engine, crawl_id: str) -> SiteRegistry:
     with connect(engine) as conn:
         sites = conn.execute(
             sa.select(crawls.c.sites).where(crawls.c.crawl_id == crawl_id)).scalar()

@@ -40,6 +40,7 @@ import math
 import re
 import unicodedata
 from collections import Counter
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cache
 from urllib.parse import unquote
@@ -460,7 +461,7 @@ def _unanchored_position(node: Node) -> int:
     return node.position
 
 
-def _atoms(node: Node, negated: bool = False):
+def _atoms(node: Node, negated: bool = False) -> Iterator[tuple[Atom, bool]]:
     if isinstance(node, Atom):
         yield node, negated
     elif isinstance(node, Not):
@@ -480,7 +481,7 @@ def _evaluate(node: Node, doc: PreparedText) -> bool:
     return any(_evaluate(c, doc) for c in node.children)
 
 
-def _unique(atoms) -> tuple[Atom, ...]:
+def _unique(atoms: Iterable[Atom]) -> tuple[Atom, ...]:
     seen: dict[tuple[str, ...], Atom] = {}
     for atom in atoms:
         seen.setdefault(atom.tokens, atom)

@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from archive.query.captures import iter_captures, iter_derived
 from archive.warc.digests import verify_digests
@@ -26,6 +27,9 @@ from archive.warc.naming import OPEN_SUFFIX, final_name, node_of
 from archive.warc.reader import iter_records, warc_files
 from archive.warc.records import RecordLocation, WarcFormatError
 from archive.warc.recovery import is_being_written
+
+if TYPE_CHECKING:
+    from archive.archive import Archive
 
 # Records that must each have a row in the index (captures or derived records).
 INDEXED_TYPES = frozenset({"response", "revisit", "conversion", "metadata"})
@@ -70,7 +74,7 @@ class _Seen:
     payload_digest: str | None
 
 
-def verify(archive, progress: Callable[[int], object] | None = None, *, node: str | None = None,
+def verify(archive: Archive, progress: Callable[[int], object] | None = None, *, node: str | None = None,
            directories: list[Path] | None = None) -> VerifyReport:
     """Check `archive` (an open `Archive`); `progress(n)` is called per record read.
 
@@ -81,7 +85,10 @@ def verify(archive, progress: Callable[[int], object] | None = None, *, node: st
     seen: dict[str, _Seen] = {}
     for folder in folders:
         seen.update(_scan_files(folder, report, progress, node))
-    mine = (lambda filename: True) if node is None else (lambda filename: node_of(filename) == node)
+
+    def mine(filename: str) -> bool:
+        return node is None or node_of(filename) == node
+
     indexed: set[str] = set()
     archive.index.flush()
     for row in iter_captures(archive.engine):
@@ -112,7 +119,7 @@ def verify(archive, progress: Callable[[int], object] | None = None, *, node: st
     return report
 
 
-def _scan_files(directory: Path, report: VerifyReport, progress,
+def _scan_files(directory: Path, report: VerifyReport, progress: Callable[[int], object] | None,
                 node: str | None = None) -> dict[str, _Seen]:
     seen: dict[str, _Seen] = {}
     if not directory.is_dir():
@@ -164,8 +171,10 @@ def _scan_files(directory: Path, report: VerifyReport, progress,
     return seen
 
 
-def _check_row(report, seen, record_id, filename, offset, length, *, expected_types,
-               payload_digest) -> None:
+def _check_row(
+    report: VerifyReport, seen: dict[str, _Seen], record_id: str, filename: str, offset: int,
+    length: int, *, expected_types: tuple[str, ...], payload_digest: str | None,
+) -> None:
     found = seen.get(record_id)
     if found is None:
         if filename not in report.file_names:  # one problem per file, at the end

@@ -97,6 +97,35 @@ def test_flipped_bit_in_a_member_is_skipped_and_the_rest_indexed(crawled, tmp_pa
     assert verdict.exit_code == 1 and f"{path.name} @ {offset}" in verdict.output
 
 
+@pytest.mark.parametrize("header", ["WARC-Date", "WARC-Target-URI"])
+def test_record_without_date_or_uri_is_reported_not_a_traceback(crawled, tmp_path, header):
+    """A response or revisit (another tool's WARC) without WARC-Date or WARC-Target-URI
+    cannot be indexed: reindex reports it and indexes the rest."""
+    import io
+
+    from warcio.warcwriter import WARCWriter
+
+    directory, _ = crawled
+    odd = directory / "zzz-other-tool.warc.gz"
+    with open(odd, "wb") as fh:
+        writer = WARCWriter(fh, gzip=True)
+        for rec_type in ("response", "revisit"):
+            http = b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n\r\n<p>hi</p>"
+            record = writer.create_warc_record(
+                "http://127.0.0.2:8001/odd", rec_type, payload=io.BytesIO(http),
+                warc_headers_dict={"WARC-Refers-To": "<urn:uuid:nothing>"},
+            )
+            record.rec_headers.remove_header(header)
+            writer.write_record(record)
+    result, tables = reindex_into_fresh_db(directory, tmp_path)
+    assert "Traceback" not in result.output
+    assert result.exit_code == 1
+    assert "revisit record without WARC-Target-URI or WARC-Date: not indexed" in result.output
+    if header == "WARC-Date":  # a response without a URI is no HTTP capture: skipped as before
+        assert f"{odd.name} @ 0: response record without WARC-Target-URI" in result.output
+    assert len(tables["captures"]) == PAGES  # the crawl's own captures are all indexed
+
+
 def test_truncated_file_is_indexed_up_to_the_cut(crawled, tmp_path):
     directory, path = crawled
     offset, length = response_members(path)[-1]
