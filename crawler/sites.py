@@ -257,11 +257,13 @@ def parse_sites(text: str, filename: str = "<sites>") -> list[Site]:
         except yaml.MarkedYAMLError as e:
             mark = e.problem_mark or e.context_mark
             context = e.context
-            if context and e.context_mark and e.problem_mark and e.context_mark.line != mark.line:
+            if (context and e.context_mark and e.problem_mark and mark is not None
+                    and e.context_mark.line != mark.line):
                 context += f" (started at line {e.context_mark.line + 1}, column {e.context_mark.column + 1})"
             reason = "; ".join(s for s in (context, e.problem) if s)
-            line, col = (mark.line + 1, mark.column + 1) if mark else (None, None)
-            raise SitesFileError(filename, [SitesProblem(line, col, f"YAML syntax error: {reason}")]) from e
+            at_line = mark.line + 1 if mark else None
+            at_col = mark.column + 1 if mark else None
+            raise SitesFileError(filename, [SitesProblem(at_line, at_col, f"YAML syntax error: {reason}")]) from e
         except yaml.YAMLError as e:
             raise SitesFileError(filename, [SitesProblem(None, None, f"YAML error: {e}")]) from e
         checker = _Checker(loader)
@@ -444,7 +446,7 @@ class _Checker:
             return [node]
         if not isinstance(node, SequenceNode):
             raise self.problem(node, f"{what} must be a list, not a {_kind(node)}")
-        items = []
+        items: list[Node] = []
         for item in node.value:
             if isinstance(item, ScalarNode):
                 items.append(item)
@@ -480,14 +482,15 @@ class _Checker:
             re.compile(pattern)
         except re.error as e:
             pos = e.pos or 0
-            offset = pos + (1 if node.style in ("'", '"') else 0) if "\n" not in pattern else 0
+            quoted = isinstance(node, ScalarNode) and node.style in ("'", '"')  # string() checked
+            offset = pos + (1 if quoted else 0) if "\n" not in pattern else 0
             raise self.problem(
                 node, f"{what} {pattern!r} is not a valid regex: {e.msg} at position {pos}", offset
             ) from None
         return pattern
 
     def number(self, node: Node, what: str, minimum: float, integer: bool) -> float:
-        value = None
+        value: Any = None  # what YAML makes of the scalar: checked below
         if isinstance(node, ScalarNode):
             try:
                 value = self.loader.construct_object(node, deep=True)
@@ -502,8 +505,11 @@ class _Checker:
         return value
 
 
+_KINDS: dict[type[Node], str] = {MappingNode: "mapping", SequenceNode: "list"}
+
+
 def _kind(node: Node) -> str:
-    return {MappingNode: "mapping", SequenceNode: "list"}.get(type(node), "value")
+    return _KINDS.get(type(node), "value")
 
 
 def _shown(node: Node) -> str:

@@ -8,6 +8,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from typing import TypedDict
 
 SEED_DIR = Path(__file__).parent / "seeds"
 
@@ -37,6 +38,8 @@ class Article:
     path: str = ""
     url: str = ""
     extra_html: str = ""  # appended after the rendered body (padding, syndication note, ...)
+    # a seed's "Read More" lines (after body[i]: text), made links in `inline` once paths exist
+    inline_lines: list[tuple[int, str]] = field(default_factory=list, repr=False)
 
     @property
     def text_lines(self) -> list[str]:
@@ -50,9 +53,19 @@ _IST = timezone(timedelta(hours=5, minutes=30))
 _EDT = timezone(timedelta(hours=-4))
 _PKT = timezone(timedelta(hours=5))
 
-# Per seed: headline, authors, publication time, section, slug, and where each
-# boilerplate line listed in seeds/README.md goes on the page.
-SEED_SPECS = {
+
+class SeedSpec(TypedDict):
+    """Per seed: headline, authors, publication time, section, slug, and where each
+    boilerplate line listed in seeds/README.md goes on the page."""
+
+    title: str
+    authors: list[str]
+    published: datetime
+    section: str
+    slug: str
+    boilerplate: dict[str, str]
+
+SEED_SPECS: dict[str, SeedSpec] = {
     "000_5357bc61c93f5885": {
         "title": "India, US Sign 10-Year Defense Framework As Hegseth Says Ties 'Have Never Been Stronger'",
         "authors": ["Priya Raman"],
@@ -174,7 +187,14 @@ def load_seeds() -> list[Seed]:
 
 # --------------------------------------------------------------------------- "Read More" targets
 
-OTHER_STORIES = [
+class OtherStory(TypedDict):
+    title: str
+    slug: str
+    published: datetime
+    body: list[str]
+
+
+OTHER_STORIES: list[OtherStory] = [
     {
         "title": "Trump Says Seven ‘Beautiful Planes’ Shot Down in Pak-India Clash",
         "slug": "trump-says-seven-beautiful-planes-shot-down-pak-india-clash",

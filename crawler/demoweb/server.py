@@ -182,7 +182,7 @@ class _Handler(BaseHTTPRequestHandler):
         use_gzip = res.gzip_body is not None and _accepts_gzip(self.headers.get("Accept-Encoding"))
         if res.content_encoding:
             headers.append(("Content-Encoding", res.content_encoding))
-        elif use_gzip:
+        elif use_gzip and res.gzip_body is not None:
             body = res.gzip_body
             headers.append(("Content-Encoding", "gzip"))
             etag = f"W/{etag}" if etag else None  # as nginx does when it compresses
@@ -205,7 +205,7 @@ class _Handler(BaseHTTPRequestHandler):
     def _not_modified(self, res: Resource, etag: str | None) -> bool:
         inm = self.headers.get("If-None-Match")
         if inm is not None:
-            return bool(etag) and _etag_matches(inm, etag)
+            return bool(etag and _etag_matches(inm, etag))
         ims = self.headers.get("If-Modified-Since")
         if ims and res.last_modified is not None:
             try:
@@ -231,7 +231,8 @@ class _Server(ThreadingHTTPServer):
     def server_bind(self) -> None:
         # HTTPServer.server_bind calls socket.getfqdn(), a reverse DNS lookup: avoid it.
         socketserver.TCPServer.server_bind(self)
-        self.server_name, self.server_port = self.server_address[:2]
+        host, port = self.socket.getsockname()[:2]  # what TCPServer put in server_address
+        self.server_name, self.server_port = host, port
 
     def track(self, conn: socket.socket, add: bool) -> None:
         with self._conn_lock:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from datetime import datetime
 from html import escape
@@ -136,8 +137,8 @@ COOKIE = (
 )
 
 
-class Template:
-    """Shared behaviour; subclasses supply the markup."""
+class Template(ABC):
+    """Shared behaviour; subclasses supply the markup (the page kinds below)."""
 
     css = "body{font-family:Georgia,serif;margin:0}"
     page_size = 20
@@ -171,6 +172,22 @@ class Template:
         if n < pages:
             parts.append(f'<a rel="next" class="next" href="?page={n + 1}">Next</a>')
         return f'<nav class="pagination">{" ".join(parts)}</nav>'
+
+    @abstractmethod
+    def article(self, page: Page, a: Article, related: list[Item], read_next: list[Item]) -> str: ...
+
+    @abstractmethod
+    def listing(self, page: Page, heading: str, items: list[Item], n: int, pages: int,
+                canonical: str) -> str: ...
+
+    @abstractmethod
+    def home(self, page: Page, top: list[Item], most: list[Item], extra: str) -> str: ...
+
+    @abstractmethod
+    def search(self, page: Page, q: str, items: list[Item], canonical: str) -> str: ...
+
+    @abstractmethod
+    def not_found(self, page: Page) -> str: ...
 
     def insert(self, label: str, title: str, href: str) -> str:
         return f'<p class="inline-related"><strong>{h(label)}</strong> <a href="{h(href)}">{h(title)}</a></p>'

@@ -14,6 +14,7 @@ import zlib
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any, TypedDict
 
 from . import surfaces
 from .content import (
@@ -36,6 +37,13 @@ from .templates import TEMPLATES, Item, Page
 # --------------------------------------------------------------------------- outlet specs
 
 
+class _AssetCaching(TypedDict):
+    """How the static assets (CSS, fonts, images) are served: long-cached, dated."""
+
+    last_modified: float
+    cache_control: str
+
+
 @dataclass
 class OutletSpec:
     name: str
@@ -51,7 +59,11 @@ class OutletSpec:
     sections: list[str]
     seed_section: str
     absolute_links: bool = False
-    sites_extra: dict = field(default_factory=dict)
+    sites_extra: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if (self.feed is None) != (self.feed_path is None):
+            raise ValueError(f"{self.name}: a feed needs a feed_path, and only a feed has one")
 
 
 def default_specs() -> list[OutletSpec]:
@@ -346,7 +358,7 @@ class DemoWeb:
             base = self.base_url(i)
             sections = [spec.seed_section] + spec.sections
             alternates = []
-            if spec.feed and spec.feed_advertised:
+            if spec.feed and spec.feed_path and spec.feed_advertised:
                 kind = "application/atom+xml" if spec.feed == "atom" else "application/rss+xml"
                 alternates.append((kind, f"{spec.name} » Feed", spec.feed_path))
             self._pages.append(Page(spec.name, base, spec.lang,
@@ -409,7 +421,7 @@ class DemoWeb:
                         modified=modified, furniture=dict(seed.furniture), seed=seed.name)
             if "figcaption" in seed.furniture:
                 a.image_caption = seed.furniture["figcaption"][0]
-            a._inline_lines = seed.inline_after  # resolved to links once paths exist
+            a.inline_lines = seed.inline_after  # resolved to links once paths exist
             self._articles[o].append(a)
             self._seed_articles[seed.name] = [a]
             stories.append({"seed": seed.name, "boilerplate": seed.boilerplate})
@@ -458,7 +470,7 @@ class DemoWeb:
         by_title = {a.title: a for a in self._others}
         for arts in self._articles:
             for a in arts:
-                for after, line in getattr(a, "_inline_lines", []):
+                for after, line in a.inline_lines:
                     label, _, title = line.partition(": ")
                     target = by_title[title]
                     a.inline.setdefault(after, []).append((label + ":", title, target.path))
@@ -736,7 +748,7 @@ class DemoWeb:
                                          headers=home_headers, cache_control="max-age=60")
 
         # feeds
-        if spec.feed:
+        if spec.feed and spec.feed_path:
             feed_items = [a for a in everything if a.kind != "syndicated"][:30]
             entries = [(_item(a), a.url, a.authors) for a in feed_items]
             entries += [(it, base + it.href, ["Staff"]) for it in self._feed_extra[i]]
@@ -780,7 +792,7 @@ class DemoWeb:
         self._surfaces[spec.name] = {
             "home": base + "/",
             "robots": base + "/robots.txt",
-            "feeds": [base + spec.feed_path] if spec.feed else [],
+            "feeds": [base + spec.feed_path] if spec.feed_path else [],
             "feed_format": spec.feed,
             "feed_advertised": spec.feed_advertised,
             "sitemaps": [u for u in sitemap_urls if u not in self._robots_extra[i]],
@@ -807,7 +819,7 @@ class DemoWeb:
         With `hostile`, the stylesheet also names bad requisites: one that imports itself,
         one behind robots.txt, one over any sensible size cap, one of the wrong type, a
         redirect loop and a 404 (see `requisite_bad_inputs`)."""
-        asset = dict(last_modified=_ts(_ROBOTS_DATE), cache_control="max-age=86400")
+        asset = _AssetCaching(last_modified=_ts(_ROBOTS_DATE), cache_control="max-age=86400")
         css = SITE_CSS
         if hostile:
             cdn = self.cdn_url
@@ -830,7 +842,7 @@ class DemoWeb:
             outlet.resources[f"/static/img/{a.ident}.jpg"] = Resource(JPEG, content_type="image/jpeg", **asset)
 
     def _make_cdn(self) -> None:
-        asset = dict(last_modified=_ts(_ROBOTS_DATE), cache_control="max-age=86400")
+        asset = _AssetCaching(last_modified=_ts(_ROBOTS_DATE), cache_control="max-age=86400")
         self._cdn.resources["/robots.txt"] = Resource(b"User-agent: *\nDisallow: /private/\n",
                                                       content_type="text/plain", **asset)
         self._cdn.resources["/lib/share.js"] = Resource(SHARE_JS, content_type="application/javascript",
@@ -869,7 +881,7 @@ class DemoWeb:
             })
         orig, copy = self._syndicated
         upd = self._seed_articles[UPDATED_SEED][0]
-        fillers = []
+        fillers: list[dict[str, Any]] = []
         for i, arts in enumerate(self._articles):
             for a in arts:
                 if a.kind == "filler":
@@ -878,11 +890,11 @@ class DemoWeb:
                                     "mentions_india": "India" in " ".join(a.text_lines)})
         sites = []
         for i, spec in enumerate(self.specs):
-            entry = {"name": spec.name, "url": self.base_url(i) + "/"}
+            entry: dict[str, Any] = {"name": spec.name, "url": self.base_url(i) + "/"}
             if spec.search:
                 entry["search"] = self.base_url(i) + "/search?q={query}"
-                entry["feeds"] = [self.base_url(i) + spec.feed_path]
-            if spec.template == 4 and spec.feed:
+                entry["feeds"] = [self.base_url(i) + spec.feed_path] if spec.feed_path else []
+            if spec.template == 4 and spec.feed_path:
                 entry["feeds"] = [self.base_url(i) + spec.feed_path]
                 entry["sitemaps"] = self._surfaces[spec.name]["sitemaps"]
             for k, v in spec.sites_extra.items():
