@@ -18,6 +18,7 @@ Rules (each has a test on a minimal page in tests/test_extract_metadata.py):
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from lxml.html import HtmlElement
 
@@ -77,7 +78,9 @@ _TRAILING_ROLE = re.compile(
 
 def page_authors(tree: HtmlElement, data: Structured, site_name: str | None, fallback: str | None) -> list[str]:
     """The article's authors, people first (see the module docstring for the rules)."""
-    for source in (lambda: _json_ld_authors(data), lambda: _meta_authors(data), lambda: _markup_authors(tree)):
+    sources: tuple[Callable[[], list[str]], ...] = (
+        lambda: _json_ld_authors(data), lambda: _meta_authors(data), lambda: _markup_authors(tree))
+    for source in sources:
         names = clean_authors(source(), site_name)
         if names:
             return names
@@ -119,7 +122,7 @@ def split_credit(value: str) -> list[str]:
                 and not _ROLE.match(commas[1]) and not is_organisation(commas[0], None)):
             parts.append(chunk)  # "Surname, Given": one person, kept as written
             continue
-        kept = []
+        kept: list[str] = []
         for c in commas:
             if kept and _ROLE.match(c):
                 continue  # "Jane Doe, Staff Writer"
@@ -149,9 +152,10 @@ def is_organisation(name: str, site_name: str | None) -> bool:
     return name.isupper() and len(name) <= 6  # "AP", "DPA", "NTB"
 
 
-def _person_names(value) -> list[str]:
+def _person_names(value: object) -> list[str]:
     """Names from a JSON-LD author value, Person nodes before Organization nodes."""
-    people, orgs = [], []
+    people: list[str] = []
+    orgs: list[str] = []
     items = value if isinstance(value, list) else [value]
     for item in items[:MAX_AUTHORS * 2]:
         if isinstance(item, str):

@@ -189,7 +189,7 @@ def json_state_body(scripts: HtmlElement | Sequence[str]) -> list[Line]:
     return lines
 
 
-def _body_strings(value, key: str = "", depth: int = 0) -> Iterator[list[str]]:
+def _body_strings(value: object, key: str = "", depth: int = 0) -> Iterator[list[str]]:
     """Groups of prose strings: each body-like key's strings, in document order."""
     if depth > 40:
         return
@@ -207,7 +207,7 @@ def _body_strings(value, key: str = "", depth: int = 0) -> Iterator[list[str]]:
         yield [value]
 
 
-def _strings(value, depth: int) -> Iterator[str]:
+def _strings(value: object, depth: int) -> Iterator[str]:
     if depth > 40:
         return
     if isinstance(value, str):

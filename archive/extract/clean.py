@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from archive.extract.furniture import (
     Line,
     furniture_reason,
@@ -16,7 +18,7 @@ LEAD_WINDOW = 4
 
 
 def clean_lines(
-    lines: list[Line], *, titles: list[str] = (), description: str | None = None
+    lines: list[Line], *, titles: Sequence[str] = (), description: str | None = None
 ) -> tuple[list[Line], list[tuple[Line, str]]]:
     """Return (kept lines, [(dropped line, reason)])."""
     reasons: list[str | None] = [furniture_reason(line) for line in lines]
@@ -30,7 +32,9 @@ def clean_lines(
     return kept, dropped
 
 
-def _mark_repeated_headline(lines, reasons, titles, description) -> None:
+def _mark_repeated_headline(
+    lines: list[Line], reasons: list[str | None], titles: Sequence[str], description: str | None
+) -> None:
     """A headline (or a standfirst set as a heading) repeated at the top of the body."""
     title_forms = {normalise_segment(t) for t in titles if t}
     title_forms.discard("")
@@ -78,7 +82,7 @@ def _matches_title(form: str, title_forms: set[str]) -> bool:
     return False
 
 
-def _mark_related_lists(lines, reasons) -> None:
+def _mark_related_lists(lines: list[Line], reasons: list[str | None]) -> None:
     """After a "related stories" marker, the headline-like lines that follow are links, not body."""
     i = 0
     n = len(lines)
@@ -94,7 +98,7 @@ def _mark_related_lists(lines, reasons) -> None:
             i += 1
 
 
-def _mark_place_datelines(lines, reasons) -> None:
+def _mark_place_datelines(lines: list[Line], reasons: list[str | None]) -> None:
     """A lone place name next to a dropped dateline ("Kathmandu" / "Friday, October 31, 2025")."""
     for i, line in enumerate(lines):
         if reasons[i] is not None or line.kind == "head" or len(words(line.text)) > 2:
@@ -104,7 +108,7 @@ def _mark_place_datelines(lines, reasons) -> None:
             reasons[i] = "dateline"
 
 
-def _mark_trailing_headings(lines, reasons) -> None:
+def _mark_trailing_headings(lines: list[Line], reasons: list[str | None]) -> None:
     """Headings with no text under them at the end of the body (related-story titles, empty sections)."""
     for i in range(len(lines) - 1, -1, -1):
         if reasons[i] is not None:
@@ -118,7 +122,7 @@ HEADING_RUN = 3
 """This many headings in a row with no text between them are a list of links, not subheads."""
 
 
-def _mark_heading_runs(lines, reasons) -> None:
+def _mark_heading_runs(lines: list[Line], reasons: list[str | None]) -> None:
     run: list[int] = []
     for i in [k for k in range(len(lines)) if reasons[k] is None] + [None]:
         if i is not None and lines[i].kind == "head":

@@ -15,11 +15,12 @@ refused. A naive timestamp keeps the day as written (midnight UTC); a zoned one 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from datetime import date, datetime, time, timezone
 
 from lxml.html import HtmlElement
 
-from archive.extract.structured import Structured
+from archive.extract.structured import JsonObject, Structured
 
 _ISO = re.compile(
     r"^\s*(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ](\d{1,2}):(\d{2})(?::(\d{2})(?:[.,]\d+)?)?\s*(Z|[+-]\d{2}:?\d{2})?)?"
@@ -39,7 +40,7 @@ _VISIBLE = (
 )
 
 
-def parse_timestamp(value, now: datetime) -> datetime | None:
+def parse_timestamp(value: object, now: datetime) -> datetime | None:
     """An ISO 8601 date or timestamp as a UTC datetime; None when invalid, too old or in the future."""
     if not isinstance(value, str):
         return None
@@ -63,7 +64,7 @@ def parse_timestamp(value, now: datetime) -> datetime | None:
     return stamp
 
 
-def _first(values, now: datetime) -> datetime | None:
+def _first(values: Iterable[object], now: datetime) -> datetime | None:
     for value in values:
         stamp = parse_timestamp(value, now)
         if stamp is not None:
@@ -71,10 +72,10 @@ def _first(values, now: datetime) -> datetime | None:
     return None
 
 
-def _node_values(node: dict | None, *keys: str) -> list:
+def _node_values(node: JsonObject | None, *keys: str) -> list[object]:
     if not node:
         return []
-    values = []
+    values: list[object] = []
     for key in keys:
         value = node.get(key)
         values.extend(value if isinstance(value, list) else [value])

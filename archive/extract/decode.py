@@ -144,10 +144,10 @@ def decode_html(data: bytes, declared: str | None = None) -> tuple[str, str]:
     except UnicodeDecodeError:
         pass
     candidates = []
-    for name in (declared, declared_charset(data)):
-        if name:
+    for charset in (declared, declared_charset(data)):
+        if charset:
             try:
-                candidates.append(codecs.lookup(name).name)
+                candidates.append(codecs.lookup(charset).name)
             except LookupError:
                 continue
     for name in candidates:

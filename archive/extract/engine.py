@@ -8,6 +8,7 @@ from configparser import ConfigParser
 from copy import deepcopy
 
 import lxml.html
+from lxml import etree
 from lxml.html import HtmlElement
 
 from archive.extract.furniture import Line
@@ -44,6 +45,7 @@ class Engine:
         ``fast=False`` runs trafilatura's own fallbacks (its readability and jusText
         comparison, baseline rescue): slower, asked only when the fast result looks short."""
         from trafilatura import bare_extraction
+        from trafilatura.settings import Document
 
         doc = bare_extraction(
             tree,
@@ -60,7 +62,7 @@ class Engine:
             with_metadata=False,
             config=self.config,
         )
-        if doc is None or doc.body is None:
+        if not isinstance(doc, Document) or doc.body is None:  # None (or a dict: as_dict)
             return []
         return body_lines(doc.body)
 
@@ -68,14 +70,14 @@ class Engine:
 _BREAK = re.compile(r"\s*\n\s*")
 
 
-def _source_wrap(match: re.Match) -> str:
+def _source_wrap(match: re.Match[str]) -> str:
     """An indented newline is the page source's line wrapping ("...Loop:\n      Repeat"): a
     space. A bare one is trafilatura's own line join (its baseline and fallbacks write
     "line\nline" into one element): kept."""
     return " " if " " in match.group() or "\t" in match.group() else "\n"
 
 
-def _collapse_source_breaks(element) -> None:
+def _collapse_source_breaks(element: etree._Element) -> None:
     """Source line wrapping left in text nodes is no line break (trafilatura marks those with
     <lb/>, block elements or a bare newline): one space each, except in code."""
     if element.tag == "code":
@@ -88,7 +90,7 @@ def _collapse_source_breaks(element) -> None:
             child.tail = _BREAK.sub(_source_wrap, child.tail)
 
 
-def body_lines(body) -> list[Line]:
+def body_lines(body: etree._Element) -> list[Line]:
     """One Line per paragraph-level block of trafilatura's XML body."""
     from trafilatura.xml import xmltotxt
 

@@ -5,9 +5,11 @@ from __future__ import annotations
 import logging
 import re
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timezone
 from functools import lru_cache
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin, urlsplit
 
 from lxml.html import HtmlElement
@@ -15,6 +17,9 @@ from lxml.html import HtmlElement
 from archive.extract.authors import page_authors
 from archive.extract.dates import is_paywalled, modified_date, published_date
 from archive.extract.structured import Structured, structured_data
+
+if TYPE_CHECKING:
+    from trafilatura.settings import Document
 
 logger = logging.getLogger(__name__)
 
@@ -47,7 +52,9 @@ class PageMeta:
     structured: Structured | None = None
 
 
-def _trafilatura_metadata(tree: HtmlElement, url: str | None, date_config: dict | None):
+def _trafilatura_metadata(
+    tree: HtmlElement, url: str | None, date_config: dict[str, Any] | None
+) -> Document:
     """trafilatura's extract_metadata without the parts we do ourselves or do not keep.
 
     Skipped: its author search over the markup (authors.py reads bylines itself), the
@@ -180,12 +187,12 @@ def _clean(value: str | None) -> str | None:
     return value or None
 
 
-def _dedup(values) -> list[str]:
+def _dedup(values: Iterable[str]) -> list[str]:
     seen: dict[str, str] = {}
     for value in values:
-        value = _clean(value)
-        if value and value.casefold() not in seen:
-            seen[value.casefold()] = value
+        cleaned = _clean(value)
+        if cleaned and cleaned.casefold() not in seen:
+            seen[cleaned.casefold()] = cleaned
     return list(seen.values())
 
 
@@ -300,7 +307,7 @@ def detect_language(text: str, declared: str | None) -> str | None:
     if not scores:
         return declared
     best, top = scores.most_common(1)[0]
-    if declared in scores and scores[declared] >= 0.85 * top:
+    if declared is not None and declared in scores and scores[declared] >= 0.85 * top:
         return declared
     if top < 0.15 * len(tokens):
         return declared  # no language's function words dominate (e.g. CJK without spaces)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -50,7 +51,7 @@ class ExtractResult:
     body_region: str | None = None
     layout_agreement: float | None = None
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         """JSON-ready fields (``published`` as ISO 8601)."""
         data = asdict(self)
         data["segments"] = list(self.segments)
@@ -59,5 +60,5 @@ class ExtractResult:
         return data
 
     @classmethod
-    def not_article(cls, reason: str, **fields) -> ExtractResult:
+    def not_article(cls, reason: str, **fields: Any) -> ExtractResult:
         return cls(text=None, is_article=False, reason=reason, **fields)

@@ -6,6 +6,7 @@ import json
 import logging
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 from lxml.html import HtmlElement
 
@@ -22,6 +23,9 @@ ARTICLE_TYPES = frozenset(
 )
 """Schema.org types whose dates and authors are the article's (WebPage last: a fallback)."""
 _WRAPPER = re.compile(r"^(?://\s*)?(?:<!\[CDATA\[|<!--)|(?://\s*)?(?:\]\]>|-->)$")
+#: A JSON-LD object as parsed (any JSON values).
+JsonObject = dict[str, Any]
+
 MAX_SCRIPTS = 20
 MAX_SCRIPT_CHARS = 2_000_000
 
@@ -30,8 +34,8 @@ MAX_SCRIPT_CHARS = 2_000_000
 class Structured:
     """What JSON-LD and <meta> say about the article itself (not its images or teasers)."""
 
-    article: dict | None = None  # the JSON-LD node of the article
-    nodes: list[dict] = field(default_factory=list)  # every JSON-LD object, flattened
+    article: JsonObject | None = None  # the JSON-LD node of the article
+    nodes: list[JsonObject] = field(default_factory=list)  # every JSON-LD object, flattened
     meta: dict[str, list[str]] = field(default_factory=dict)  # lower-cased name/property -> contents
 
     def meta_first(self, *names: str) -> str | None:
@@ -43,13 +47,13 @@ class Structured:
         return None
 
 
-def node_types(node: dict) -> set[str]:
+def node_types(node: JsonObject) -> set[str]:
     kind = node.get("@type")
     kinds = kind if isinstance(kind, list) else [kind]
     return {str(k).casefold() for k in kinds if isinstance(k, str)}
 
 
-def _flatten(value, out: list[dict], depth: int = 0) -> None:
+def _flatten(value: object, out: list[JsonObject], depth: int = 0) -> None:
     if depth > 6:
         return
     if isinstance(value, list):
@@ -91,7 +95,7 @@ def structured_data(tree: HtmlElement) -> Structured:
     return found
 
 
-def _article_node(nodes: list[dict]) -> dict | None:
+def _article_node(nodes: list[JsonObject]) -> JsonObject | None:
     """The article's node: an article type, preferring one with a body or a headline; WebPage last."""
     best, best_rank = None, None
     for index, node in enumerate(nodes):
