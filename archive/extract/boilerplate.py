@@ -8,8 +8,12 @@ from collections import Counter, deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from typing import TYPE_CHECKING
 
 from archive.extract.furniture import normalise_segment
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
 
 _PROSE_END = re.compile(r"[.!?…\"”’»)]\s*$")
 _QUOTE_MARKS = re.compile(r"[\"“”«»„]")
@@ -69,10 +73,10 @@ class _Site:
     candidates: set[str] = field(default_factory=set)
     furniture: frozenset[str] | None = None
     furniture_pages: int = 0
-    regions: Counter = field(default_factory=Counter)  # body-region signature -> pages
+    regions: Counter[str] = field(default_factory=Counter)  # body-region signature -> pages
     region_pages: int = 0
     # did the layout region agree with the general extractor, on the latest check pages
-    checks: deque = field(default_factory=lambda: deque(maxlen=TEMPLATE_CHECKS))
+    checks: deque[bool] = field(default_factory=lambda: deque(maxlen=TEMPLATE_CHECKS))
     checked_layout: str | None = None  # the layout those checks were about
     since_check: int = 0  # pages sent through the template since the last check page
 
@@ -153,7 +157,8 @@ class SiteBoilerplate:
             seg.last_seen = seen_at
             _, increment, _ = state.pending.get(form, (line, 0, seen_at))
             state.pending[form] = (seg.text, increment + 1, seen_at)
-            if check and seg.count >= self.min_count and form not in state.furniture \
+            if check and state.furniture is not None and seg.count >= self.min_count \
+                    and form not in state.furniture \
                     and self._is_furniture(state, seg):
                 state.furniture = state.furniture | {form}
         if len(state.segments) > self.max_segments_per_site:
@@ -259,7 +264,7 @@ class SiteBoilerplate:
 
     # --- persistence ----------------------------------------------------------------
 
-    def load(self, engine, sites: Iterable[str]) -> None:
+    def load(self, engine: Engine, sites: Iterable[str]) -> None:
         """Add what the database knows about ``sites`` (tables site_segments, site_pages)."""
         from archive.db.segments import load_site_segments
 
@@ -280,7 +285,7 @@ class SiteBoilerplate:
                     state.candidates.add(form)
             state.furniture = None
 
-    def save(self, engine) -> None:
+    def save(self, engine: Engine) -> None:
         """Write the pages and segment counts observed since the last save (counts add up)."""
         from archive.db.segments import save_site_segments
 

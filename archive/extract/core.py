@@ -7,6 +7,7 @@ from collections import Counter
 from collections.abc import Callable, Container, Sequence
 from datetime import datetime, timezone
 from functools import lru_cache
+from typing import TYPE_CHECKING, Any
 
 import lxml.html
 from lxml import etree
@@ -30,6 +31,9 @@ from archive.extract.furniture import Line, normalise_segment
 from archive.extract.layout import body_region, region_lines
 from archive.extract.meta import detect_language, page_metadata
 from archive.extract.result import ExtractResult
+
+if TYPE_CHECKING:
+    from archive.extract.structured import Structured
 
 logger = logging.getLogger(__name__)
 
@@ -109,8 +113,10 @@ def extract(
         return ExtractResult.not_article(f"extraction error: {type(exc).__name__}")
 
 
-def _extract(html, url, boilerplate, declared_charset, now, layout=None, inspect=None,
-             template=False) -> ExtractResult:
+def _extract(html: object, url: str | None, boilerplate: Boilerplate,
+             declared_charset: str | None, now: datetime | None, layout: str | None = None,
+             inspect: Callable[[HtmlElement], None] | None = None,
+             template: bool = False) -> ExtractResult:
     now = now or datetime.now(timezone.utc)
     if html is None:
         return ExtractResult.not_article("empty input")
@@ -167,7 +173,7 @@ def _extract(html, url, boilerplate, declared_charset, now, layout=None, inspect
     if site_drops:
         reasons["site boilerplate"] = site_drops
     body = "\n".join(line.text for line in kept).strip()
-    fields = dict(
+    fields: dict[str, Any] = dict(
         title=meta.title,
         authors=meta.authors,
         published=meta.published,
@@ -194,7 +200,7 @@ def _extract(html, url, boilerplate, declared_charset, now, layout=None, inspect
     return ExtractResult(text=body, is_article=True, reason=None, **fields)
 
 
-def _parse(text: str):
+def _parse(text: str) -> HtmlElement | None:
     parser = lxml.html.HTMLParser(
         collect_ids=False, default_doctype=False, remove_comments=True, remove_pis=True
     )
@@ -210,7 +216,8 @@ def _parse(text: str):
     return tree
 
 
-def _candidate(name: str, tree, html_text: str, url: str | None, data, states: Sequence[str]) -> list[Line]:
+def _candidate(name: str, tree: HtmlElement, html_text: str, url: str | None, data: Structured,
+               states: Sequence[str]) -> list[Line]:
     if name == "json-ld":
         return json_ld_body(data)
     if name == "json state":
@@ -220,7 +227,7 @@ def _candidate(name: str, tree, html_text: str, url: str | None, data, states: S
     return _engine().main_text(tree, url, fast=False)
 
 
-def _bound_tree(tree) -> bool:
+def _bound_tree(tree: HtmlElement) -> bool:
     """Cut the tree after MAX_ELEMENTS elements (document order). Returns True if it cut."""
     if tree.xpath("count(//*)") <= MAX_ELEMENTS:  # counted in libxml2, no Python proxies
         return False
@@ -244,7 +251,7 @@ def _bound_tree(tree) -> bool:
     return True
 
 
-def _template_holds(region: list[Line], tree) -> bool:
+def _template_holds(region: list[Line], tree: HtmlElement) -> bool:
     """A template region still holds an article: enough prose, not a list of links."""
     if not region:
         return False
@@ -264,7 +271,7 @@ def overlap(lines: list[Line], others: list[Line]) -> float:
     return common / total
 
 
-def _main_lines(tree, html_text: str, url: str | None, data, region: list[Line] | None = None,
+def _main_lines(tree: HtmlElement, html_text: str, url: str | None, data: Structured, region: list[Line] | None = None,
                 states: Sequence[str] = ()) -> tuple[list[Line], str]:
     """The body lines and which candidate gave them (see candidates.py).
 

@@ -29,7 +29,8 @@ _NOT_BODY = ("nav", "aside", "footer", "figure", "figcaption", "form", "header")
 
 def signature(element: HtmlElement) -> str | None:
     """``tag#id.class.class`` with digits dropped and classes sorted; None without id/class."""
-    if element.tag not in _CONTAINERS:
+    tag: str = element.tag  # lxml is untyped (a comment's tag is a function: not a container)
+    if tag not in _CONTAINERS:
         return None
     ident = _DIGITS.sub("", element.get("id") or "").strip("-_")
     classes = sorted({_DIGITS.sub("", c).strip("-_") for c in (element.get("class") or "").split()} - {""})
@@ -37,7 +38,7 @@ def signature(element: HtmlElement) -> str | None:
     ident = ident if ident and _TOKEN.match(ident) else ""
     if not ident and not classes:
         return None
-    return element.tag + (f"#{ident}" if ident else "") + "".join(f".{c}" for c in classes)
+    return tag + (f"#{ident}" if ident else "") + "".join(f".{c}" for c in classes)
 
 
 def body_region(tree: HtmlElement, body_lines: list[str]) -> str | None:

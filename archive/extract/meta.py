@@ -49,7 +49,7 @@ class PageMeta:
     headings: list[str] = field(default_factory=list)
     modified: datetime | None = None
     paywalled: bool = False
-    structured: Structured | None = None
+    structured: Structured = field(default_factory=Structured)  # page_metadata always sets it
 
 
 def _trafilatura_metadata(
