@@ -43,27 +43,24 @@ class RobotsRefusalMiddleware(RobotsTxtMiddleware):
             raise _refused(ROBOTS_DENIED, exc) from exc
 
 
-class RedirectRefusalMiddleware(RedirectMiddleware):
-    """RedirectMiddleware whose "max redirections reached" is a FetchRefused (`fetch/redirect_too_many`)."""
+class _RedirectLimit:
+    """process_response of Scrapy's two redirect middlewares, whose one IgnoreRequest there
+    is REDIRECT_MAX_TIMES used up, raising a FetchRefused (`fetch/redirect_too_many`)."""
 
     def process_response(self, request: Request, response: Response,
                          spider: Spider | None = None) -> Request | Response:
-        # The one IgnoreRequest of process_response: REDIRECT_MAX_TIMES used up.
         try:
-            return super().process_response(request, response)
+            return super().process_response(request, response)  # type: ignore[misc]
         except IgnoreRequest as exc:
             raise _refused(REDIRECT_TOO_MANY, exc) from exc
 
 
-class MetaRefreshRefusalMiddleware(MetaRefreshMiddleware):
+class RedirectRefusalMiddleware(_RedirectLimit, RedirectMiddleware):
+    """RedirectMiddleware whose "max redirections reached" is a FetchRefused."""
+
+
+class MetaRefreshRefusalMiddleware(_RedirectLimit, MetaRefreshMiddleware):
     """MetaRefreshMiddleware, likewise: a <meta http-equiv=refresh> chain past REDIRECT_MAX_TIMES."""
-
-    def process_response(self, request: Request, response: Response,
-                         spider: Spider | None = None) -> Request | Response:
-        try:
-            return super().process_response(request, response)
-        except IgnoreRequest as exc:
-            raise _refused(REDIRECT_TOO_MANY, exc) from exc
 
 
 class OffsiteRefusalMiddleware(OffsiteMiddleware):
