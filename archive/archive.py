@@ -86,8 +86,13 @@ class Archive:
         node_id: str | None = None,
         index_close_wait: float = 30.0,
         index_max_held_rows: int = 200_000,
+        link_stories: bool = True,
     ) -> None:
         self.directory = directory
+        # whether a crawl session links its new articles into stories when it closes (off:
+        # `archive stories --update` or `update_stories()` does it later, e.g. once after
+        # every node of a distributed crawl has finished)
+        self.link_stories = link_stories
         # how long a crawl's end waits for an unreachable index database before giving up
         # (what is left is indexed by the next open's catch-up)
         self.index_close_wait = index_close_wait
@@ -525,7 +530,11 @@ class CrawlSession:
                     self.index_incomplete = self.index.pending()
                     raise
                 time.sleep(1.0)
-        self.archive.update_stories(self._signatures)
+        if self.archive.link_stories:
+            self.archive.update_stories(self._signatures)
+        else:
+            logger.info("Stories not linked at the crawl's end (ARCHIVE_STORIES is off): "
+                        "`archive stories --update` links the new articles")
         self._signatures = {}
 
     def _capture_row(

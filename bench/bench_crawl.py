@@ -138,6 +138,7 @@ def crawl(args, sites: Path, workdir: Path, mode: str, requisites: bool = True) 
             "CONCURRENT_REQUESTS_PER_DOMAIN": max(1, args.concurrency // 4), "LOG_LEVEL": "INFO",
             "TOPIC_DEPTH_LIMIT": args.depth, "LOGSTATS_INTERVAL": 10, "CLOSESPIDER_TIMEOUT": args.timeout,
             "MEMUSAGE_ENABLED": False, "ARCHIVE_REQUISITES": requisites,
+            "ARCHIVE_STORIES": args.stories == "on",
         }
         command = [sys.executable, "-m", "scrapy", "crawl", "topic", "-a", f"topic={TOPIC}",
                    "-a", f"sites={sites}"]
@@ -223,6 +224,8 @@ def main() -> None:
     parser.add_argument("--timeout", type=int, default=600)
     parser.add_argument("--modes", default="extract,raw", help="comma list of: extract, general, raw, baseline")
     parser.add_argument("--requisites", default="on", help="comma list of: on, off (ARCHIVE_REQUISITES)")
+    parser.add_argument("--stories", default="on", choices=("on", "off"),
+                        help="ARCHIVE_STORIES: story signatures in the workers and linking at close")
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-crawl-") as tmp:

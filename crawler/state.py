@@ -58,7 +58,7 @@ class CrawlState:
     Settings: ARCHIVE_DIR ("archive-data"), ARCHIVE_DATABASE_URL (None: SQLite inside
     ARCHIVE_DIR), ARCHIVE_WARC_PREFIX ("archive"), ARCHIVE_WARC_MAX_SIZE (1e9),
     ARCHIVE_INDEX_BATCH_SIZE (500), ARCHIVE_INDEX_MAX_HELD_ROWS (200000),
-    ARCHIVE_INDEX_CLOSE_WAIT (30.0 s), ARCHIVE_OPERATOR, USER_AGENT, ROBOTSTXT_OBEY,
+    ARCHIVE_INDEX_CLOSE_WAIT (30.0 s), ARCHIVE_STORIES (True: link stories at close), ARCHIVE_OPERATOR, USER_AGENT, ROBOTSTXT_OBEY,
     ARCHIVE_NODE_ID (None: the host name; the node id in WARC file names, see
     settings/distributed.py).
     """
@@ -103,6 +103,7 @@ class CrawlState:
                     "user_agent": settings.get("USER_AGENT", ""),
                     "robots": "obey" if settings.getbool("ROBOTSTXT_OBEY") else "ignore",
                     "node_id": settings.get("ARCHIVE_NODE_ID") or None,
+                    "link_stories": settings.getbool("ARCHIVE_STORIES", True),
                 },
                 settings_digest=hashlib.sha256(
                     json.dumps(digest_source, sort_keys=True, default=str).encode()

@@ -81,10 +81,12 @@ def extract_article(
     html: bytes, url: str, query: str | None, min_length: int,
     furniture: frozenset[str] | None = None, declared_charset: str | None = None,
     requisite_kinds: tuple[str, ...] | None = None, layout: str | None = None, template: bool = False,
+    story_signature: bool = True,
 ) -> PageResult:
     """Extract one article page; `requisite_kinds` (None: none wanted) selects the requisites
     read; `layout` and `template` are the site's learned body region and whether it is a
-    checked template (archive.extract.SiteBoilerplate.plan)."""
+    checked template (archive.extract.SiteBoilerplate.plan); `story_signature` whether to
+    compute the article's story signatures (stories are linked at the crawl's close)."""
     from archive.extract import extract
     from archive.extract.boilerplate import segment_forms
     from archive.stories.signature import article_signature
@@ -108,5 +110,6 @@ def extract_article(
     page.result, page.content_hash = result, content_hash(text)
     page.segment_forms = segment_forms(result.segments)
     # the story signatures (MinHash over the words: CPU-bound), here rather than at crawl close
-    page.story_signature = article_signature(result.title, text)
+    if story_signature:
+        page.story_signature = article_signature(result.title, text)
     return page

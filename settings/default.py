@@ -26,6 +26,10 @@ ARCHIVE_INDEX_MAX_HELD_ROWS = 200_000
 # At crawl end, how long to wait for an unreachable index database before exiting with
 # status 1 (what is not indexed then is caught up from the WARC by the next open).
 ARCHIVE_INDEX_CLOSE_WAIT = 30.0
+# Link the crawl's new articles into stories when it closes (their signatures are computed in
+# the extraction workers). Off: `archive stories --update` links them later, for instance once
+# after every node of a distributed crawl has finished.
+ARCHIVE_STORIES = True
 ARCHIVE_OPERATOR = os.environ.get("ARCHIVE_OPERATOR", "news-archive operator")
 ARCHIVE_CONTACT = os.environ.get("ARCHIVE_CONTACT", "mailto:archive-operator@example.org")
 # Incremental runs: a known article is re-checked (conditional request) when its

@@ -255,3 +255,29 @@ def test_json_safe_is_what_a_json_round_trip_gives(value):
     got = json_safe(value)
     assert got == expected
     assert json.dumps(got) == json.dumps(expected)  # same key order too
+
+
+def test_stories_are_linked_at_close_unless_turned_off(tmp_path):
+    """A crawl session links its articles into stories when it closes; with link_stories off
+    it leaves them for `archive stories --update`, which links them the same way."""
+    import sqlalchemy as sa
+
+    from archive.db.models import story_articles
+    from archive.stories.signature import article_signature
+
+    def crawl(directory, **options):
+        with Archive.open(directory, **options) as archive:
+            session = archive.start_crawl(spider="topic", topic="defence", sites=SITES)
+            ref = session.write_response(exchange("http://127.0.0.2:8001/story", html(STORY), at=T0))
+            signature = article_signature(Result(STORY).title, STORY)
+            session.add_article(ref, Result(STORY), story_signature=signature)
+            session.close({})
+            with archive.engine.connect() as conn:
+                return conn.execute(sa.select(sa.func.count()).select_from(story_articles)).scalar_one()
+
+    assert crawl(tmp_path / "linked") == 1
+    assert crawl(tmp_path / "later", link_stories=False) == 0
+    result = CliRunner().invoke(cli, ["--dir", str(tmp_path / "later"), "stories", "--update"])
+    assert result.exit_code == 0, result.output
+    with make_engine(f"sqlite:///{tmp_path / 'later' / 'archive.sqlite'}").connect() as conn:
+        assert conn.execute(sa.select(sa.func.count()).select_from(story_articles)).scalar_one() == 1

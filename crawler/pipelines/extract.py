@@ -51,13 +51,14 @@ class ExtractPipeline:
 
     Settings: EXTRACT_ENABLED (True; False disables the pipeline: raw capture only),
     EXTRACT_WORKERS (cpu count, at most 4), EXTRACT_MIN_TEXT_LENGTH (400),
-    EXTRACT_BOILERPLATE (True: learn furniture and layouts), EXTRACT_SITE_TEMPLATES (True:
+    ARCHIVE_STORIES (True: story signatures computed in the workers), EXTRACT_BOILERPLATE
+    (True: learn furniture and layouts), EXTRACT_SITE_TEMPLATES (True:
     use a checked layout as the site's template), EXTRACT_MAX_PENDING (0: 4 per worker; pages in flight to
     the workers, the rest wait and hold back downloading).
     """
 
     def __init__(self, state: CrawlState, stats, *, workers: int, min_length: int, boilerplate: bool,
-                 max_pending: int = 0, templates: bool = True) -> None:
+                 max_pending: int = 0, templates: bool = True, story_signatures: bool = True) -> None:
         self.state = state
         self.stats = stats
         self.workers = workers
@@ -65,6 +66,7 @@ class ExtractPipeline:
         self.min_length = min_length
         self.use_boilerplate = boilerplate
         self.use_templates = templates
+        self.story_signatures = story_signatures
         self.pool: ExtractionPool | None = None
         self.query: str | None = None
         self.learner: SiteBoilerplate | None = None
@@ -82,6 +84,7 @@ class ExtractPipeline:
             boilerplate=settings.getbool("EXTRACT_BOILERPLATE", True),
             max_pending=settings.getint("EXTRACT_MAX_PENDING", 0),
             templates=settings.getbool("EXTRACT_SITE_TEMPLATES", True),
+            story_signatures=settings.getbool("ARCHIVE_STORIES", True),
         )
 
     async def open_spider(self) -> None:
@@ -143,6 +146,7 @@ class ExtractPipeline:
             page = await self.pool.run(
                 extract_article, item.html, item.url, self.query, self.min_length,
                 self._furniture(item.site), declared, item.requisite_kinds, layout, template,
+                self.story_signatures,
             )
         except BrokenProcessPool:
             self.stats.inc_value("extract/worker_crashed")
