@@ -117,12 +117,16 @@ class _GzipMembers:
     """File wrapper for warcio: collects a record's writes and, on flush() (which
     warcio calls once at the end of each record), compresses them in one call
     into one gzip member. Nothing of a record reaches the file before its end;
-    the writer hands the file's buffer to the OS once per public call."""
+    the writer hands the file's buffer to the OS once per public call.
+
+    `position` is the file's size as written through here: the file is unbuffered, so
+    its own tell() is a system call, three per record (0.08 ms a page in bench_archive)."""
 
     def __init__(self, fh: BinaryIO, level: int) -> None:
         self.fh = fh
         self.level = level
         self._parts: list[bytes] = []
+        self.position = 0
 
     def write(self, data: bytes) -> None:
         self._parts.append(data)
@@ -131,7 +135,9 @@ class _GzipMembers:
         if self._parts:
             data = b"".join(self._parts)
             self._parts = []
-            _write_all(self.fh, isal_zlib.compress(data, self.level, 16 + isal_zlib.MAX_WBITS))
+            member = isal_zlib.compress(data, self.level, 16 + isal_zlib.MAX_WBITS)
+            _write_all(self.fh, member)  # on failure the caller rolls back, position with it
+            self.position += len(member)
 
     def reset(self) -> None:
         self._parts = []
@@ -404,9 +410,9 @@ class WarcWriter:
 
     def _write(self, record: Any, record_id: str) -> RecordLocation:  # warcio's record
         file = self._open()
-        start = file.fh.tell()
+        start = file.out.position
         file.warcio.write_record(record)
-        return RecordLocation(file.name, start, file.fh.tell() - start, record_id)
+        return RecordLocation(file.name, start, file.out.position - start, record_id)
 
     # --- files ---
 
@@ -418,7 +424,7 @@ class WarcWriter:
             if self._closed:
                 raise ValueError("WarcWriter is closed")
             file = self._file if self._file is not None else self._open_file()
-            start = file.fh.tell()
+            start = file.out.position
             try:
                 yield
                 # hand the call's records to the OS: a crash of this process loses nothing
@@ -426,7 +432,7 @@ class WarcWriter:
             except BaseException:
                 self._roll_back(file, start)
                 raise
-            if file.fh.tell() >= self.max_size:
+            if file.out.position >= self.max_size:
                 self._finish_file()
 
     def _open(self) -> _OpenFile:
@@ -540,6 +546,7 @@ class WarcWriter:
         try:
             file.fh.seek(start)
             file.fh.truncate()
+            file.out.position = start
         except OSError as exc:
             logger.error("could not roll back %s (%s); leaving it for recovery",
                          file.path, exc.strerror or exc)
