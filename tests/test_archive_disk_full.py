@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from test_archive_core import SITES, STORY, T0, exchange, html
+from tmpfs import mounted_tmpfs
 
 from archive import Archive
 from archive.cli import main as cli
@@ -27,16 +28,8 @@ ROOT = Path(__file__).resolve().parent.parent
 
 @pytest.fixture
 def small_disk(tmp_path):
-    mount_point = tmp_path / "small"
-    mount_point.mkdir()
-    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(mount_point)],
-                          capture_output=True, text=True)
-    if done.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs here: {done.stderr.strip() or done.returncode}")
-    try:
+    with mounted_tmpfs(tmp_path / "small", "2m") as mount_point:
         yield mount_point
-    finally:
-        subprocess.run(["umount", "-l", str(mount_point)], capture_output=True)
 
 
 def check_files(directory: Path) -> int:

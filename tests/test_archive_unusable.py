@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from test_archive_damage import write_crawl
+from tmpfs import mounted_tmpfs
 
 from archive.cli import main as cli
 
@@ -90,18 +91,10 @@ def test_crawl_says_what_is_wrong_and_exits_1(unusable):
 @pytest.fixture
 def read_only_archive(tmp_path):
     """An archive with one crawl, on a tmpfs remounted read-only (root cannot write it)."""
-    mount_point = tmp_path / "ro"
-    mount_point.mkdir()
-    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=8m", "tmpfs", str(mount_point)],
-                          capture_output=True, text=True)
-    if done.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs here: {done.stderr.strip() or done.returncode}")
-    try:
+    with mounted_tmpfs(tmp_path / "ro", "8m") as mount_point:
         write_crawl(mount_point / "archive")
         subprocess.run(["mount", "-o", "remount,ro", str(mount_point)], check=True)
         yield mount_point / "archive"
-    finally:
-        subprocess.run(["umount", "-l", str(mount_point)], capture_output=True)
 
 
 def test_read_only_archive_can_be_verified_and_searched(read_only_archive):

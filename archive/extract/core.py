@@ -153,10 +153,11 @@ def _extract(html: object, url: str | None, boilerplate: Boilerplate,
     states = set_aside_scripts(tree)  # metadata has read the JSON-LD; no body text in scripts
     titles = [t for t in [meta.title, *meta.headings] if t]
     region = region_lines(tree, layout) if layout else []
-    if template and _template_holds(region, tree):
+    links = link_texts(tree) if region else None  # read once, for every comparison below
+    if template and links is not None and _template_holds(region, links):
         lines, source = region, TEMPLATE_SOURCE
     else:
-        lines, source = _main_lines(tree, text, url, meta.structured, region, states)
+        lines, source = _main_lines(tree, text, url, meta.structured, region, states, links)
     kept, dropped = clean_lines(lines, titles=titles, description=meta.description)
     agreement = None
     if region and source != TEMPLATE_SOURCE:
@@ -251,11 +252,11 @@ def _bound_tree(tree: HtmlElement) -> bool:
     return True
 
 
-def _template_holds(region: list[Line], tree: HtmlElement) -> bool:
+def _template_holds(region: list[Line], links: frozenset[str]) -> bool:
     """A template region still holds an article: enough prose, not a list of links."""
     if not region:
         return False
-    found = evidence(region, link_texts(tree))
+    found = evidence(region, links)
     return found.prose >= SHORT_BODY_CHARS and found.link_share < LINK_HEAVY
 
 
@@ -272,22 +273,25 @@ def overlap(lines: list[Line], others: list[Line]) -> float:
 
 
 def _main_lines(tree: HtmlElement, html_text: str, url: str | None, data: Structured, region: list[Line] | None = None,
-                states: Sequence[str] = ()) -> tuple[list[Line], str]:
+                states: Sequence[str] = (), links: frozenset[str] | None = None) -> tuple[list[Line], str]:
     """The body lines and which candidate gave them (see candidates.py).
 
     trafilatura's fast result stands when it covers most of the page's paragraph text;
     otherwise every other candidate is compared with it on prose and link evidence. The
-    site's learned layout region, when given, is always compared (it is cheap)."""
+    site's learned layout region, when given, is always compared (it is cheap). ``links``:
+    the page's ``link_texts``, when the caller has them already."""
     engine = _engine()
     lines = engine.main_text(tree, url)
-    if region and better(lines, region, link_texts(tree)):
-        return region, "site layout"
+    if region:
+        links = links if links is not None else link_texts(tree)
+        if better(lines, region, links):
+            return region, "site layout"
     length = sum(len(line.text) for line in lines)
     page_paragraphs = paragraph_text_length(tree)
     if length >= SECOND_OPINION_PAGE_SHARE * page_paragraphs and length >= SHORT_BODY_CHARS:
         return lines, "trafilatura"
     ask_readability = length < READABILITY_PAGE_SHARE * page_paragraphs or length < SHORT_BODY_CHARS
-    links = link_texts(tree)
+    links = links if links is not None else link_texts(tree)
     best, source = lines, "trafilatura"
     for name in ("json-ld", "json state", "readability", "trafilatura fallbacks"):
         # trafilatura's own fallbacks reach hidden and whole-page text: only a rescue when

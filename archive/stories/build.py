@@ -7,7 +7,6 @@ import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -134,17 +133,13 @@ class StoryBuilder:
         self.window = window
         self.min_terms = min_terms
         self.batch_size = batch_size
+        # datasketch's bands and rows for the threshold (the buckets live in story_buckets)
+        self.hashranges = band_ranges(near_duplicate)
 
     # --- signatures ---
 
     def signature(self, title: str | None, text: str) -> Signature:
         return article_signature(title, text)
-
-    @cached_property
-    def hashranges(self) -> list[tuple[int, int]]:
-        """datasketch's choice of bands and rows for the near-duplicate threshold (the
-        buckets themselves live in the database, story_buckets)."""
-        return band_ranges(self.near_duplicate)
 
     def buckets(self, signature: Signature) -> list[int]:
         """The LSH buckets of a text signature: one signed 64-bit key per band (none without words)."""
