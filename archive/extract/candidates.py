@@ -136,18 +136,19 @@ NOT_TEXT = ("script", "style", "noscript", "svg", "template")
 """Elements that never hold article text: removed once metadata is read (see set_aside_scripts)."""
 
 
-_DATA_URIS = etree.XPath(
-    "//@*[(local-name() = 'src' or local-name() = 'href' or local-name() = 'srcset' or "
-    "local-name() = 'poster') and starts-with(., 'data:') and string-length(.) > 64]/..")
+# by attribute name: a test on every attribute of the page (//@*) cost 0.8 ms a Zyte page
+_DATA_URIS = etree.XPath(" | ".join(f"//@{name}[starts-with(., 'data:')]/.."
+                                    for name in ("src", "href", "srcset", "poster")))
 
 
-def strip_inert(tree: HtmlElement) -> None:
+def strip_inert(tree: HtmlElement, data_uris: bool = True) -> None:
     """Remove what holds neither text nor metadata (styles, SVG) and cut embedded data: URIs
     to ``data:``, before the metadata is read: htmldate's date search runs its regular
     expressions over the whole serialised page, where a base64 image cost 22 ms and gave a
-    "date" read from the encoded bytes (readability set: data-url-image)."""
+    "date" read from the encoded bytes (readability set: data-url-image). ``data_uris``:
+    False when the page's text has no "data:" at all, so none is looked for."""
     etree.strip_elements(tree, "style", "svg", with_tail=False)
-    for element in _DATA_URIS(tree):
+    for element in _DATA_URIS(tree) if data_uris else ():
         for name in ("src", "href", "srcset", "poster"):
             value = element.get(name)
             if value is not None and value.startswith("data:") and len(value) > 64:

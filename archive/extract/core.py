@@ -148,7 +148,7 @@ def _extract(html: object, url: str | None, boilerplate: Boilerplate,
         except Exception as exc:  # noqa: BLE001 - the caller's reading must not cost the extraction
             logger.warning("inspecting the parsed page failed for %s: %r", url, exc)
 
-    strip_inert(tree)  # after `inspect`: the requisites are read from styles and data: URIs too
+    strip_inert(tree, "data:" in text)  # after `inspect`, which reads styles and data: URIs too
     meta = page_metadata(tree, url, now)
     states = set_aside_scripts(tree)  # metadata has read the JSON-LD; no body text in scripts
     titles = [t for t in [meta.title, *meta.headings] if t]
