@@ -203,7 +203,14 @@ def render_archived_page(wacz: Path, url: str, *, screenshot: Path, ts: str | No
                 page.on("console", lambda m: console.append(f"{m.type}: {m.text}"))
                 page.goto(base + "/index.html", timeout=timeout * 1000)
                 try:
-                    frame = _archived_frame(page, url, timeout)
+                    try:
+                        frame = _archived_frame(page, url, timeout / 2)
+                    except TimeoutError:
+                        # ReplayWeb.page's first visit registers its service worker; when the
+                        # replay frame loaded before the worker took control it never shows the
+                        # page (seen once in a full CI run). A reload is the user's remedy too.
+                        page.reload(timeout=timeout * 1000)
+                        frame = _archived_frame(page, url, timeout / 2)
                 except TimeoutError as exc:
                     page.screenshot(path=str(screenshot))
                     raise TimeoutError(f"{exc}\nconsole:\n" + "\n".join(console[-30:])) from None
