@@ -87,3 +87,16 @@ def test_the_spider_acts_on_what_the_worker_read(tmp_path):
     spider.page_read(ArticleItem(url="http://127.0.0.2/b", site="Outlet", html=b"", capture=None,
                                  requisites=(("http://127.0.0.2/x.css", "stylesheet"),)))
     assert len(scheduled) == len(page.requisites)  # requisite_kinds None: not wanted for this site
+
+
+def test_an_extraction_worker_never_loads_the_database_layer():
+    # A worker only extracts: SQLAlchemy (34 MB resident) and scipy stay out of it, in a fresh
+    # interpreter as the pool spawns them (archive's Archive is imported on first use).
+    import subprocess
+    import sys
+
+    code = ("import sys, crawler.worker as w; w.warm_up(); "
+            "print(sorted(m for m in ('sqlalchemy', 'scipy', 'scrapy') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                         check=True).stdout
+    assert out.strip() == "[]"
