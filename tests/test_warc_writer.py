@@ -504,6 +504,29 @@ def test_record_ids_are_random_uuids(tmp_path):
         assert f"<urn:uuid:{parsed}>" == record_id
 
 
+def test_record_ids_differ_in_a_forked_child_and_after_random_seed():
+    # The ids come from a private generator: a fork reseeds it (parent and child would
+    # otherwise write the same ids), and seeding the random module does not repeat them.
+    import random
+
+    from archive.warc.writer import _random_uuid
+
+    random.seed(1)
+    first = _random_uuid()
+    random.seed(1)
+    assert _random_uuid() != first
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: send its next id and leave at once
+        os.write(write, _random_uuid().bytes)
+        os._exit(0)
+    os.close(write)
+    child = os.read(read, 16)
+    os.close(read)
+    os.waitpid(pid, 0)
+    assert child != _random_uuid().bytes
+
+
 def test_digest_helpers_match_the_standard_library():
     import base64
     import hashlib
