@@ -201,10 +201,23 @@ def _extract(html: object, url: str | None, boilerplate: Boilerplate,
     return ExtractResult(text=body, is_article=True, reason=None, **fields)
 
 
+#: lxml.html's own class lookup is a Python method called for every element that Python
+#: touches (half a million calls on the 220 dev pages, across trafilatura, htmldate and
+#: ours), only to give <form>, <input>, <select>, <textarea> and <label> their form-field
+#: classes, which no reader of the tree uses. The C lookup gives every element the same
+#: HtmlElement class: the same output on the 220 dev pages, about 1% less CPU (5% in a
+#: profile, where each Python call costs more).
+_HTML_CLASSES = etree.ElementDefaultClassLookup(
+    element=HtmlElement, comment=lxml.html.HtmlComment,
+    pi=lxml.html.HtmlProcessingInstruction, entity=lxml.html.HtmlEntity,
+)
+
+
 def _parse(text: str) -> HtmlElement | None:
     parser = lxml.html.HTMLParser(
         collect_ids=False, default_doctype=False, remove_comments=True, remove_pis=True
     )
+    parser.set_element_class_lookup(_HTML_CLASSES)
     try:
         tree = lxml.html.document_fromstring(text, parser=parser)
     except (etree.ParserError, ValueError):
