@@ -140,7 +140,10 @@ def crawl(args, sites: Path, workdir: Path, mode: str, requisites: bool = True) 
             "MEMUSAGE_ENABLED": False, "ARCHIVE_REQUISITES": requisites,
             "ARCHIVE_STORIES": args.stories == "on",
         }
-        command = [sys.executable, "-m", "scrapy", "crawl", "topic", "-a", f"topic={TOPIC}",
+        # --profile: cProfile records the main thread only, which is the reactor's
+        profile = ["-m", "cProfile", "-o", str(Path(args.profile) / f"crawl-{label}.prof")] \
+            if args.profile else []
+        command = [sys.executable, *profile, "-m", "scrapy", "crawl", "topic", "-a", f"topic={TOPIC}",
                    "-a", f"sites={sites}"]
         for name, value in settings.items():
             command += ["-s", f"{name}={value}"]
@@ -227,7 +230,13 @@ def main() -> None:
     parser.add_argument("--stories", default="on", choices=("on", "off"),
                         help="ARCHIVE_STORIES: story signatures in the workers and linking at close")
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    parser.add_argument("--profile", metavar="DIR",
+                        help="write a cProfile of each crawl's reactor thread to DIR/crawl-MODE-REQ.prof "
+                             "(profiling slows the crawl: its rates are not comparable)")
     args = parser.parse_args()
+    if args.profile:
+        args.profile = str(Path(args.profile).resolve())
+        Path(args.profile).mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="bench-crawl-") as tmp:
         workdir = Path(tmp)
         web, sites = start_web(args, workdir)
