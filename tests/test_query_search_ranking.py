@@ -42,6 +42,22 @@ def test_title_beats_lead_beats_a_mention_deep_in_the_text(engine):
         assert sorted(hits) == ["d", "l", "t"]
 
 
+def test_every_tier_keeps_to_what_the_whole_query_asks(engine):
+    # The first tiers are found by any one query word in the title (or lead); a query that
+    # needs more (AND, NOT, a phrase beside a word) must still hold in the whole text.
+    add(engine, "t", "Flood reaches the old town", "Water everywhere. " * 50)
+    add(engine, "l", "Budget talks", "The flood reached the old town. " + FILLER)
+    add(engine, "d", "Budget talks", FILLER + "A flood was mentioned in passing.")
+    add(engine, "n", "Weather notes", "Rain and wind. " * 60)
+
+    assert sorted(found(engine, "flood budget")) == ["d", "l"]  # t has no "budget" anywhere
+    assert found(engine, "flood water") == ["t"]
+    assert found(engine, "flood -passing") == ["t", "l"]  # the title tier first
+    assert sorted(found(engine, "flood NOT water")) == ["d", "l"]
+    assert found(engine, 'flood "in passing"') == ["d"]
+    assert sorted(found(engine, "flood OR rain")) == ["d", "l", "n", "t"]
+
+
 @pytest.mark.parametrize("query", ["flood", "flood budget", '"flood was mentioned"'])
 def test_equal_ranks_put_the_newer_article_first(engine, query):
     for n, key in enumerate("abcde"):
