@@ -176,7 +176,9 @@ class StoryBuilder:
                 .limit(limit)
             ).scalars().all())
         for start in range(0, len(pending), self.batch_size):
-            with connect(engine) as conn, conn.begin():
+            # begin=True: SQLite's write lock taken up front, so that an update running
+            # beside a crawl's index writer waits for it instead of failing "locked"
+            with connect(engine, begin=True) as conn:
                 total.add(self._batch(conn, pending[start:start + self.batch_size], signatures or {}))
         if total.articles:
             logger.info("stories: %d article(s) linked: %d near-duplicate(s), %d same-story link(s), "
