@@ -342,6 +342,7 @@ class CrawlSession:
         self.index_incomplete = 0  # index writes left to the next catch-up at close
         self._lock = threading.RLock()
         self._signatures: dict[str, Any] = {}  # content hash -> story signature (add_article)
+        self._stories_lock = threading.Lock()  # one stories update at a time (link_stories, close)
         started_at = _utcnow()
         fields = indexing.crawl_start_metadata(
             crawl_id=crawl_id, spider=spider, topic=topic, sites=self.sites.records,
@@ -454,6 +455,20 @@ class CrawlSession:
     def flush(self) -> None:
         self.index.flush()
 
+    def link_stories(self) -> StoryUpdate:
+        """Link the articles indexed so far into stories now, with the signatures computed
+        ahead for them, which are then let go; the crawl's close links the rest.
+
+        For a long crawl's periodic update, from a thread other than the one writing
+        (the crawler's StoriesExtension): updates run one at a time, and the index is
+        flushed first. Raises DatabaseUnavailable when the database is down."""
+        with self._stories_lock:
+            ahead = dict(self._signatures)
+            update = self.archive.update_stories(ahead)
+            for content_hash in ahead:
+                self._signatures.pop(content_hash, None)
+            return update
+
     def recover_articles(self, extract: Callable[[str, bytes], tuple[Any, list[TopicMatch],
                                                                    str | None] | None]) -> int:
         """Extract the articles that crawls of this node which stopped abruptly never
@@ -531,7 +546,8 @@ class CrawlSession:
                     raise
                 time.sleep(1.0)
         if self.archive.link_stories:
-            self.archive.update_stories(self._signatures)
+            with self._stories_lock:  # after a periodic update still running (link_stories)
+                self.archive.update_stories(self._signatures)
         else:
             logger.info("Stories not linked at the crawl's end (ARCHIVE_STORIES is off): "
                         "`archive stories --update` links the new articles")

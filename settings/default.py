@@ -30,6 +30,9 @@ ARCHIVE_INDEX_CLOSE_WAIT = 30.0
 # the extraction workers). Off: `archive stories --update` links them later, for instance once
 # after every node of a distributed crawl has finished.
 ARCHIVE_STORIES = True
+# ... and, during a long crawl, every this many seconds (crawler.extensions.stories; 0: only at
+# the close), so that its stories show while it runs.
+ARCHIVE_STORIES_INTERVAL = 300.0
 ARCHIVE_OPERATOR = os.environ.get("ARCHIVE_OPERATOR", "news-archive operator")
 ARCHIVE_CONTACT = os.environ.get("ARCHIVE_CONTACT", "mailto:archive-operator@example.org")
 # Incremental runs: a known article is re-checked (conditional request) when its
@@ -163,6 +166,7 @@ ITEM_PIPELINES = {
 }
 EXTENSIONS = {
     "crawler.extensions.archive_session.ArchiveSessionExtension": 900,
+    "crawler.extensions.stories.StoriesExtension": 850,
     "crawler.extensions.summary.SiteSummaryExtension": 100,
 }
 # A JOBDIR left by `kill -9` is detected and its untrustworthy queue state dropped (crawler.scheduler).

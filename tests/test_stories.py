@@ -244,3 +244,69 @@ def test_two_updaters_at_once_link_each_article_once(engine):
     assert sum(r.articles for r in results) == len(cases)
     story_of = clusters_of(engine, hashes)
     assert len({story_of[c.key] for c in cases if c.label == "seeds"}) == 1
+
+
+def test_session_links_stories_from_a_thread_while_articles_are_added(tmp_path):
+    """A long crawl links stories as it goes (CrawlSession.link_stories, on a thread) while
+    the crawl thread goes on adding articles; the close links the rest. Every article ends in
+    exactly one story, the clusters are those of one update of everything, and the signatures
+    computed ahead are let go once linked."""
+    import threading
+    from types import SimpleNamespace
+
+    from test_warc_support import make_exchange
+
+    from archive import Archive
+    from archive.db.engine import make_engine, upgrade
+    from archive.stories.signature import article_signature
+    from archive.text import content_hash
+
+    cases = labelled_cases(filler=6)
+    reference = make_engine(f"sqlite:///{tmp_path / 'reference.sqlite'}")
+    upgrade(reference)
+    hashes = load_cases(reference, cases)
+    update_stories(reference)
+
+    arch = Archive.open(tmp_path / "crawl")
+    session = arch.start_crawl(spider="t", topic=None, sites=[], settings_digest="x")
+    updates, errors = [], []
+
+    def link_now():
+        try:
+            updates.append(session.link_stories().articles)
+        except Exception as exc:  # noqa: BLE001 - reported by the assertion below
+            errors.append(exc)
+
+    threads = []
+    for n, case in enumerate(cases):
+        ref = session.write_response(make_exchange(f"http://{case.key}.test/story"))
+        result = SimpleNamespace(
+            text=case.text, title=case.title, authors=[], published=case.published, modified=None,
+            paywalled=False, language="en", canonical_url=None, site_name=case.label,
+            description=None, tags=[], segments=(), dropped={}, body_source="trafilatura",
+            body_region=None, layout_agreement=None, encoding="utf-8", truncated=False)
+        session.add_article(ref, result, content_hash=content_hash(case.text),
+                            story_signature=article_signature(case.title, case.text))
+        if n % 5 == 4:  # an update now and then, while the adding goes on
+            threads.append(threading.Thread(target=link_now))
+            threads[-1].start()
+    for thread in threads:
+        thread.join()
+    assert not errors and sum(updates) > 0
+    left = len(session._signatures)
+    assert left < len(cases)  # the linked articles' signatures were let go
+    session.close({})
+    with arch:
+        linked = clusters_of(arch.engine, hashes)
+    assert len(linked) == len(cases)  # every article in one story, once
+    assert _same_partition(linked, clusters_of(reference, hashes))
+
+
+def _same_partition(a: dict[str, int], b: dict[str, int]) -> bool:
+    """The same grouping of the same keys, whatever the story ids."""
+    def groups(clusters):
+        by_story: dict[int, set[str]] = {}
+        for key, story_id in clusters.items():
+            by_story.setdefault(story_id, set()).add(key)
+        return sorted(map(sorted, by_story.values()))
+    return groups(a) == groups(b)

@@ -1,6 +1,8 @@
 """Stories on the test web: a real `scrapy crawl topic` of the demo web (SQLite), then the five
 seed outlets' articles form one story with the syndicated copy, while the "Read More" stories
-(same names and places, other events) and every off-topic filler article stay out of it."""
+(same names and places, other events) and every off-topic filler article stay out of it. The
+crawl links stories while it runs (every 0.3 s here) and at its close: the result is the same
+as linking all at once."""
 
 from __future__ import annotations
 
@@ -28,7 +30,9 @@ def crawled(tmp_path_factory):
         env.pop("ARCHIVE_DATABASE_URL", None)
         proc = subprocess.run(
             [sys.executable, "-m", "scrapy", "crawl", "topic", "-a", f"topic={TOPIC}",
-             "-a", f"sites={sites}", "-s", f"ARCHIVE_DIR={base / 'archive'}"],
+             "-a", f"sites={sites}", "-s", f"ARCHIVE_DIR={base / 'archive'}",
+             # stories linked while the crawl runs too (StoriesExtension), then the rest at close
+             "-s", "ARCHIVE_STORIES_INTERVAL=0.3"],
             cwd=ROOT, env=env, capture_output=True, text=True, timeout=240)
         assert proc.returncode == 0, proc.stderr[-4000:]
         return base / "archive", web.expected
@@ -59,3 +63,19 @@ def test_seed_story_on_the_crawled_test_web(crawled):
     assert checked >= 10, "the crawl archived other articles to check against"
     assert outsiders == 0
     assert view.summary.articles == len(members) == 5
+
+
+def test_stories_were_linked_while_the_crawl_ran(crawled):
+    import json
+    import sqlite3
+
+    directory, _ = crawled
+    with sqlite3.connect(directory / "archive.sqlite") as db:
+        stats = json.loads(db.execute("SELECT stats FROM crawls").fetchone()[0])
+        unlinked = db.execute(
+            "SELECT count(*) FROM articles a LEFT JOIN story_articles s "
+            "ON s.content_hash = a.content_hash WHERE s.content_hash IS NULL").fetchone()[0]
+    assert stats.get("stories/updates", 0) >= 1, stats
+    assert stats.get("stories/articles_linked", 0) >= 1
+    assert "stories/updates_failed" not in stats
+    assert unlinked == 0  # the close linked what the updates had not
