@@ -269,13 +269,16 @@ class Archive:
         self.index.flush()  # read what was written so far
         return api.dataframe(self, query, **filters)
 
-    def update_stories(self, signatures: Mapping[str, Any] | None = None) -> StoryUpdate:
+    def update_stories(self, signatures: Mapping[str, Any] | None = None, *,
+                       flush: bool = True) -> StoryUpdate:
         """Link the articles indexed since the last update into stories (archive.stories):
         only new articles are read. Returns a StoryUpdate with the counts. ``signatures``:
-        story signatures computed ahead, by content hash (see CrawlSession.add_article)."""
+        story signatures computed ahead, by content hash (see CrawlSession.add_article).
+        ``flush=False``: link only what the index has committed, without waiting for it."""
         from archive.stories import StoryBuilder
 
-        self.index.flush()
+        if flush:
+            self.index.flush()
         return StoryBuilder().update(self.engine, signatures=signatures)
 
     # --- reading ---
@@ -456,15 +459,19 @@ class CrawlSession:
         self.index.flush()
 
     def link_stories(self) -> StoryUpdate:
-        """Link the articles indexed so far into stories now, with the signatures computed
-        ahead for them, which are then let go; the crawl's close links the rest.
+        """Link the articles the index has committed so far into stories now, with the
+        signatures computed ahead for them, which are then let go; the crawl's close links
+        the rest.
 
         For a long crawl's periodic update, from a thread other than the one writing
-        (the crawler's StoriesExtension): updates run one at a time, and the index is
-        flushed first. Raises DatabaseUnavailable when the database is down."""
+        (the crawler's StoriesExtension); updates run one at a time. The index is not
+        flushed: a flush holds the index writer's lock until every batch is committed, and
+        the crawl's writes would wait for it. An article still on its way to the database
+        is linked by the next update, its signature computed then (the same signature).
+        Raises DatabaseUnavailable when the database is down."""
         with self._stories_lock:
             ahead = dict(self._signatures)
-            update = self.archive.update_stories(ahead)
+            update = self.archive.update_stories(ahead, flush=False)
             for content_hash in ahead:
                 self._signatures.pop(content_hash, None)
             return update

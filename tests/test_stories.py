@@ -288,6 +288,7 @@ def test_session_links_stories_from_a_thread_while_articles_are_added(tmp_path):
         session.add_article(ref, result, content_hash=content_hash(case.text),
                             story_signature=article_signature(case.title, case.text))
         if n % 5 == 4:  # an update now and then, while the adding goes on
+            session.flush()  # what the index writer commits as a crawl goes (updates do not flush)
             threads.append(threading.Thread(target=link_now))
             threads[-1].start()
     for thread in threads:

@@ -32,7 +32,9 @@ def crawled(tmp_path_factory):
             [sys.executable, "-m", "scrapy", "crawl", "topic", "-a", f"topic={TOPIC}",
              "-a", f"sites={sites}", "-s", f"ARCHIVE_DIR={base / 'archive'}",
              # stories linked while the crawl runs too (StoriesExtension), then the rest at close
-             "-s", "ARCHIVE_STORIES_INTERVAL=0.3"],
+             "-s", "ARCHIVE_STORIES_INTERVAL=0.3",
+             # small index batches, committed as the crawl goes: the updates link what is committed
+             "-s", "ARCHIVE_INDEX_BATCH_SIZE=10"],
             cwd=ROOT, env=env, capture_output=True, text=True, timeout=240)
         assert proc.returncode == 0, proc.stderr[-4000:]
         return base / "archive", web.expected
