@@ -63,12 +63,16 @@ def test_wrong_declared_charset_latin1_page_declared_utf8():
     assert "\ufffd" not in result.text
 
 
-def test_wrong_declared_charset_utf8_page_declared_latin1():
+@pytest.mark.parametrize("header", ["latin-1", None])
+@pytest.mark.parametrize("bom", [b"", b"\xef\xbb\xbf"])
+def test_wrong_declared_charset_utf8_page_declared_latin1(header, bom):
+    """Valid UTF-8 is read as UTF-8 (libxml2 is given the bytes): not as the <meta> or the header says."""
     html = ARTICLE.replace("Paragraph 0:", "Paragraph 0: Zürich café —").replace(
         "<head>", '<head><meta http-equiv="Content-Type" content="text/html; charset=iso-8859-1">'
     )
-    result = extract(html.encode("utf-8"), "https://example.com/a", declared_charset="latin-1")
+    result = extract(bom + html.encode("utf-8"), "https://example.com/a", declared_charset=header)
     assert "Zürich café —" in result.text
+    assert result.encoding == "utf-8"
 
 
 def test_declared_charset_that_python_does_not_know():
@@ -106,6 +110,23 @@ def test_one_nul_byte_in_the_sniffed_head_keeps_the_text(where):
     result = extract(data)
     assert result.is_article, result.reason
     assert "Paragraph 0:" in result.text and "\x00" not in result.text
+
+
+@pytest.mark.parametrize(("char", "encoding"), [
+    (char, encoding)
+    for char in ["\x00", "\x01", "\x0b", "\x0c", "\x1b", "\x1f", "\ufffe", "\uffff"]
+    for encoding in ["utf-8", "utf-16", "windows-1252"]
+    if not (encoding == "windows-1252" and char in "\ufffe\uffff")  # not in that code page
+])
+def test_characters_libxml2_refuses_are_dropped_whatever_the_encoding(char, encoding):
+    """UTF-8 pages are checked for them on the bytes, others on the decoded text: both drop them."""
+    page = ARTICLE.replace("<head>", f'<head><meta charset="{encoding}">').replace(
+        "Paragraph 5:", f"Paragraph 5: harbour{char}master"
+    )
+    result = extract(page.encode(encoding), declared_charset=encoding)
+    assert result.is_article, result.reason
+    assert "harbourmaster" in result.text
+    assert not any(c in result.text for c in "\x00\x01\x0b\x0c\x1b\x1f\ufffe\uffff")
 
 
 def test_many_nul_bytes_are_still_binary():

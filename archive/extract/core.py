@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import logging
 from collections import Counter
 from collections.abc import Callable, Container, Sequence
@@ -125,7 +126,7 @@ def _extract(html: object, url: str | None, boilerplate: Boilerplate,
     if not isinstance(html, (bytes, bytearray, memoryview)):
         return ExtractResult.not_article(f"unsupported input type {type(html).__name__}")
     data = bytes(html)
-    if not data.strip():
+    if not data or data.isspace():  # not data.strip(): that copies the page to find out
         return ExtractResult.not_article("empty input")
     if len(data) > decode.MAX_INPUT_BYTES:
         return ExtractResult.not_article(f"too large ({len(data)} bytes > {decode.MAX_INPUT_BYTES})")
@@ -134,11 +135,14 @@ def _extract(html: object, url: str | None, boilerplate: Boilerplate,
         return ExtractResult.not_article(binary)
     data, truncated = decode.shrink(data)
     text, encoding = decode.decode_html(data, declared_charset)
-    text = decode.clean_text_for_lxml(text)
-    if "<" not in text[:200_000]:
+    utf8 = data if encoding == "utf-8" and not data.startswith(codecs.BOM_UTF8) else None
+    cleaned = decode.clean_text_for_lxml(text, utf8)
+    if cleaned is not text:
+        text, utf8 = cleaned, None  # the bytes still hold what was dropped
+    if text.find("<", 0, 200_000) < 0:
         return ExtractResult.not_article("not HTML (no markup)", encoding=encoding)
 
-    tree = _parse(text)
+    tree = _parse(text, utf8)
     if tree is None:
         return ExtractResult.not_article("not HTML (unparseable)", encoding=encoding)
     truncated = _bound_tree(tree) or truncated
@@ -213,7 +217,21 @@ _HTML_CLASSES = etree.ElementDefaultClassLookup(
 )
 
 
-def _parse(text: str) -> HtmlElement | None:
+def _parse(text: str, utf8: bytes | None = None) -> HtmlElement | None:
+    """The page's tree; from ``utf8``, the strict UTF-8 bytes ``text`` was decoded from,
+    when given: libxml2 reads those as they are, where a str is converted to UTF-8 for it
+    first (a fifth to a third of the parse time on the dev pages; the same trees)."""
+    if utf8 is not None:
+        parser = lxml.html.HTMLParser(
+            collect_ids=False, default_doctype=False, remove_comments=True, remove_pis=True, encoding="utf-8"
+        )
+        parser.set_element_class_lookup(_HTML_CLASSES)
+        try:
+            tree = lxml.html.document_fromstring(utf8, parser=parser)
+        except (etree.ParserError, ValueError):
+            tree = None
+        if tree is not None and len(tree):
+            return tree
     parser = lxml.html.HTMLParser(
         collect_ids=False, default_doctype=False, remove_comments=True, remove_pis=True
     )

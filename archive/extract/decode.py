@@ -46,8 +46,11 @@ _BULKY_PAIRS = (
     (b"<noscript", b"</noscript"),
     (b"<!--", b"-->"),
 )
-_CONTROL = re.compile(rb"[\x00-\x08\x0e-\x1a\x1c-\x1f]")
+_CONTROL_BYTES = bytes([*range(0x00, 0x09), *range(0x0E, 0x1B), *range(0x1C, 0x20)])
 _INVALID_XML_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_INVALID_XML_BYTES = bytes([*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20)])
+"""The C0 controls of _INVALID_XML_CHARS: in UTF-8 each is that one byte and nothing else is."""
+_UTF8_NONCHARACTERS = ("\ufffe".encode(), "\uffff".encode())
 
 
 _TRUSTED_GUESSES = frozenset(
@@ -74,7 +77,7 @@ def sniff_binary(data: bytes) -> str | None:
         return None
     # A stray NUL or control byte (a CMS bug, a byte after </html>) is not binary: the
     # text around it is kept (clean_text_for_lxml drops it). Binary formats are dense in them.
-    controls = len(_CONTROL.findall(head))
+    controls = len(head) - len(head.translate(None, _CONTROL_BYTES))
     if controls > max(8, len(head) // 100):
         return "binary content (control bytes)"
     return None
@@ -196,6 +199,14 @@ def _guess_encoding(data: bytes) -> str | None:
         return None
 
 
-def clean_text_for_lxml(text: str) -> str:
-    """Remove characters libxml2 refuses (NUL, most C0 controls, non-characters)."""
+def clean_text_for_lxml(text: str, utf8: bytes | None = None) -> str:
+    """Remove characters libxml2 refuses (NUL, most C0 controls, non-characters).
+
+    ``utf8``: the bytes ``text`` was decoded from, when that was UTF-8. Scanning them in C
+    for the few bytes those characters are made of (bytes.translate, ``in``) costs a tenth
+    of the regular expression over the text, which then runs only where one was found."""
+    if utf8 is not None and len(utf8.translate(None, _INVALID_XML_BYTES)) == len(utf8) and (
+        b"\xef\xbf" not in utf8 or not any(form in utf8 for form in _UTF8_NONCHARACTERS)
+    ):
+        return text
     return _INVALID_XML_CHARS.sub("", text)

@@ -60,6 +60,7 @@ class Engine:
             include_links=False,
             deduplicate=False,
             with_metadata=False,
+            output_format="txt",  # "python" also writes the whole body out as text: unused here
             config=self.config,
         )
         if not isinstance(doc, Document) or doc.body is None:  # None (or a dict: as_dict)
