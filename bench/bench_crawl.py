@@ -147,6 +147,8 @@ def crawl(args, sites: Path, workdir: Path, mode: str, requisites: bool = True) 
                    "-a", f"sites={sites}"]
         for name, value in settings.items():
             command += ["-s", f"{name}={value}"]
+        for setting in args.set:  # last: they override the above
+            command += ["-s", setting]
     log = workdir / f"crawl-{label}.log"
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.monotonic()
@@ -188,6 +190,7 @@ def crawl(args, sites: Path, workdir: Path, mode: str, requisites: bool = True) 
         "reactor_ms_per_response": round(1000 * sampler.reactor_cpu_s / pages, 2) if pages else 0.0,
         "workers_cpu_s": round(cpu - sampler.main_cpu_s, 1),
         "template_pages": int(stats.get("extract/template_pages") or 0),
+        "gc_cpu_s": stats.get("gc/cpu_seconds", "-"),
         "peak_rss_mb": round(sampler.peak_kb / 1024), "peak_rss_main_mb": round(sampler.peak_main_kb / 1024),
         "log": str(log),
     }
@@ -233,7 +236,12 @@ def main() -> None:
     parser.add_argument("--profile", metavar="DIR",
                         help="write a cProfile of each crawl's reactor thread to DIR/crawl-MODE-REQ.prof "
                              "(profiling slows the crawl: its rates are not comparable)")
+    parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
+                        help="one more Scrapy setting for this project's crawls (repeatable), "
+                             "e.g. --set ARCHIVE_GC_THRESHOLDS= to compare with Python's defaults")
     args = parser.parse_args()
+    if any("=" not in setting for setting in args.set):
+        parser.error("--set takes NAME=VALUE")
     if args.profile:
         args.profile = str(Path(args.profile).resolve())
         Path(args.profile).mkdir(parents=True, exist_ok=True)
@@ -257,7 +265,7 @@ def main() -> None:
           f"{os.cpu_count()} CPUs, EXTRACT_WORKERS={args.workers}")
     columns = ["mode", "requisites", "articles", "pages", "requests_per_article", "kb_per_article", "wall_s",
                "articles_per_s_wall", "cpu_s", "articles_per_cpu_s", "cpu_util_cores", "peak_rss_mb",
-               "main_cpu_s", "reactor_cpu_s", "reactor_ms_per_response", "workers_cpu_s", "template_pages"]
+               "main_cpu_s", "reactor_cpu_s", "reactor_ms_per_response", "workers_cpu_s", "template_pages", "gc_cpu_s"]
     widths = [max(len(c), *(len(str(r[c])) for r in results)) for c in columns]
     print("  ".join(c.ljust(w) for c, w in zip(columns, widths)))
     for r in results:

@@ -81,3 +81,5 @@ def test_stories_were_linked_while_the_crawl_ran(crawled):
     assert stats.get("stories/articles_linked", 0) >= 1
     assert "stories/updates_failed" not in stats
     assert unlinked == 0  # the close linked what the updates had not
+    # the garbage collector extension is on by default and counts before the stats are stored
+    assert stats.get("gc/collections/generation_0", -1) >= 0, stats
