@@ -16,9 +16,10 @@ class GcTuningExtension:
     """Sets the collector's thresholds (ARCHIVE_GC_THRESHOLDS) while the crawl runs and
     puts back the ones it found when the spider closes.
 
-    Why: the crawl process holds about a million tracked objects (Scrapy, Twisted, the
-    parsers, the learner's tables), and with Python's defaults (700, 10, 10) every few
-    hundred allocations start a collection; the full ones walk the whole heap. On
+    Why: the crawl process holds hundreds of thousands of tracked objects (285,000 ten
+    seconds into bench_crawl: Scrapy, Twisted, the parsers, the learner's segments), and
+    with Python's defaults (700, 10, 10) every few hundred allocations start a collection;
+    the full ones walk the whole heap. On
     bench/bench_crawl.py's web that was about 1,900 young, 170 middle and 14 full
     collections, 2.1 to 2.3 s of CPU in a 16 s crawl (a sixth of the crawl process's);
     with (50000, 20, 10) it is 9 young ones, 0.12 s. Garbage in reference cycles
