@@ -170,6 +170,7 @@ EXTENSIONS = {
     "crawler.extensions.gc_tuning.GcTuningExtension": 50,
     "crawler.extensions.summary.SiteSummaryExtension": 100,
 }
+STATS_CLASS = "crawler.stats.CrawlStatsCollector"  # Scrapy's, without a shim on every access
 # A JOBDIR left by `kill -9` is detected and its untrustworthy queue state dropped (crawler.scheduler).
 SCHEDULER = "crawler.scheduler.ResumableScheduler"
 SCHEDULER_PRIORITY_QUEUE = "scrapy.pqueues.DownloaderAwarePriorityQueue"
