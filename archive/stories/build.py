@@ -212,11 +212,16 @@ class StoryBuilder:
                            [item[2] for item in new])
         hash_of = {k.article_id: k.content_hash for k in known.values()}
         window = [k for k in known.values() if k.signature.term_count >= self.min_terms]
-        window_times = np.array([k.time.timestamp() for k in window], dtype=np.float64)
-        window_terms = (np.stack([k.signature.terms for k in window]) if window
-                        else np.empty((0, TERM_PERMUTATIONS), dtype=np.uint32))
-        window_names = (np.stack([k.signature.names for k in window]) if window
-                        else np.empty((0, TERM_PERMUTATIONS), dtype=np.uint32))
+        # room for the batch up front: growing the arrays per article (np.vstack) copied the
+        # whole stored window once per article, quadratic in a large archive's window
+        capacity = len(window) + len(new)
+        window_times = np.empty(capacity, dtype=np.float64)
+        window_terms = np.empty((capacity, TERM_PERMUTATIONS), dtype=np.uint32)
+        window_names = np.empty((capacity, TERM_PERMUTATIONS), dtype=np.uint32)
+        for index, stored in enumerate(window):
+            window_times[index] = stored.time.timestamp()
+            window_terms[index] = stored.signature.terms
+            window_names[index] = stored.signature.names
 
         stories = _Stories()
         batch_by_bucket: dict[int, list[int]] = {}
@@ -249,7 +254,7 @@ class StoryBuilder:
                                           other.story_id)
             # same story: term similarity within the time window
             if signature.term_count >= self.min_terms and len(window):
-                close = np.nonzero(np.abs(window_times - when.timestamp()) <= horizon)[0]
+                close = np.nonzero(np.abs(window_times[:len(window)] - when.timestamp()) <= horizon)[0]
                 if len(close):
                     sims = (window_terms[close] == signature.terms).mean(axis=1)
                     names = ((window_names[close] == signature.names)
@@ -288,10 +293,10 @@ class StoryBuilder:
                 batch_by_bucket.setdefault(key, []).append(row.id)
                 bucket_rows.append({"bucket": key, "article_id": row.id})
             if signature.term_count >= self.min_terms:
+                window_times[len(window)] = when.timestamp()
+                window_terms[len(window)] = signature.terms
+                window_names[len(window)] = signature.names
                 window.append(mine)
-                window_times = np.append(window_times, when.timestamp())
-                window_terms = np.vstack([window_terms, signature.terms[None, :]])
-                window_names = np.vstack([window_names, signature.names[None, :]])
             members.append({"content_hash": row.content_hash, "story_id": story_id,
                              "story_time": when, "text_signature": signature.text.tobytes(),
                              "term_signature": signature.terms.tobytes(),
