@@ -88,7 +88,7 @@ def evidence(lines: list[Line], links: frozenset[str]) -> Evidence:
         short = form.count(" ") < REPEAT_MAX_WORDS
         if form in links or (short and (form in seen or openings.get(opening, 0) >= REPEAT_SERIES)):
             linked += size  # a link's text, or a line repeated (a caption series, a share bar)
-        elif len(words(line.text)) >= PROSE_MIN_WORDS or _SENTENCE_END.search(line.text):
+        elif _SENTENCE_END.search(line.text) or len(words(line.text)) >= PROSE_MIN_WORDS:
             prose += size  # a sentence or a paragraph; short unpunctuated labels do not count
         seen.add(form)
     return Evidence(prose, chars, linked / chars if chars else 0.0)
