@@ -101,10 +101,10 @@ def _mark_related_lists(lines: list[Line], reasons: list[str | None]) -> None:
 def _mark_place_datelines(lines: list[Line], reasons: list[str | None]) -> None:
     """A lone place name next to a dropped dateline ("Kathmandu" / "Friday, October 31, 2025")."""
     for i, line in enumerate(lines):
-        if reasons[i] is not None or line.kind == "head" or len(words(line.text)) > 2:
+        if reasons[i] is not None or line.kind == "head":
             continue
         neighbours = [reasons[k] for k in (i - 1, i + 1) if 0 <= k < len(lines)]
-        if "dateline" in neighbours:
+        if "dateline" in neighbours and len(words(line.text)) <= 2:  # words last: the costly test
             reasons[i] = "dateline"
 
 

@@ -272,8 +272,9 @@ def _is_byline(text: str) -> bool:
 
 def is_related_marker(text: str) -> bool:
     """A line that announces a list of other stories ("You may also like", "DON'T MISS")."""
-    toks = words(text)
-    return len(toks) <= 8 and bool(_INSERT_PREFIX.match(text)) and not _SENTENCE_END.search(text.rstrip(":…. "))
+    # the anchored prefix first: it rules out almost every line before the words are counted
+    return bool(_INSERT_PREFIX.match(text)) and len(words(text)) <= 8 \
+        and not _SENTENCE_END.search(text.rstrip(":…. "))
 
 
 def looks_like_headline(text: str) -> bool:
