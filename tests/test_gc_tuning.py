@@ -39,6 +39,20 @@ def test_thresholds_hold_while_the_crawl_runs_and_are_put_back(python_thresholds
     assert gc.get_threshold() == python_thresholds
 
 
+def test_two_crawls_in_one_process_put_pythons_thresholds_back_when_the_last_closes(python_thresholds):
+    first, second = (
+        build_from_crawler(GcTuningExtension, get_crawler(Spider, settings_dict={"ARCHIVE_GC_THRESHOLDS": value}))
+        for value in ([5_000, 15, 12], [6_000, 10, 10])
+    )
+    first.engine_started()
+    second.engine_started()
+    assert gc.get_threshold() == (6_000, 10, 10)
+    first.restore()
+    assert gc.get_threshold() == (6_000, 10, 10)  # the second crawl still runs
+    second.restore()
+    assert gc.get_threshold() == python_thresholds
+
+
 @pytest.mark.parametrize("value", [[], "", None])
 def test_an_empty_setting_leaves_the_collector_alone(value, python_thresholds):
     crawler = get_crawler(Spider, settings_dict={"ARCHIVE_GC_THRESHOLDS": value})

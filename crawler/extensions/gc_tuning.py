@@ -14,7 +14,7 @@ logger = logging.getLogger(__name__)
 
 class GcTuningExtension:
     """Sets the collector's thresholds (ARCHIVE_GC_THRESHOLDS) while the crawl runs and
-    puts back the ones it found when the spider closes.
+    puts back Python's when the spider closes (when the last crawl of the process closes).
 
     Why: the crawl process holds hundreds of thousands of tracked objects (285,000 ten
     seconds into bench_crawl: Scrapy, Twisted, the parsers, the learner's segments), and
@@ -27,7 +27,8 @@ class GcTuningExtension:
     every 700.
 
     Counts ``gc/collections/generation_N``, the collections made during the crawl, and
-    ``gc/cpu_seconds``, the CPU time they took (in whichever thread ran them).
+    ``gc/cpu_seconds``, the CPU time they took (in whichever thread ran them; with several
+    crawls in one process, each counts them all).
     An empty setting leaves the collector as Python set it (and uncounted); ``700,10,10``
     is Python's default, counted.
     """
@@ -35,7 +36,7 @@ class GcTuningExtension:
     def __init__(self, stats, thresholds: tuple[int, ...]) -> None:
         self.stats = stats
         self.thresholds = thresholds
-        self.previous: tuple[int, ...] | None = None
+        self.active = False
         self.counts_at_start: list[int] = []
         self.seconds = 0.0
         self._started = 0.0
@@ -67,19 +68,32 @@ class GcTuningExtension:
         return extension
 
     def engine_started(self) -> None:
-        self.previous = gc.get_threshold()
+        global _crawls_running, _python_thresholds
+        if _crawls_running == 0:
+            _python_thresholds = gc.get_threshold()
+        _crawls_running += 1
+        self.active = True
         self.counts_at_start = [generation["collections"] for generation in gc.get_stats()]
         gc.set_threshold(*self.thresholds)
         gc.callbacks.append(self._time)
-        logger.debug("garbage collector thresholds %s (were %s)", self.thresholds, self.previous)
+        logger.debug("garbage collector thresholds %s (Python's: %s)", self.thresholds, _python_thresholds)
 
     def restore(self) -> None:
-        if self.previous is None:
+        global _crawls_running
+        if not self.active:
             return
-        gc.set_threshold(*self.previous)
-        self.previous = None
+        self.active = False
+        _crawls_running -= 1
+        if _crawls_running == 0 and _python_thresholds is not None:
+            gc.set_threshold(*_python_thresholds)  # the last crawl of the process to close
         if self._time in gc.callbacks:
             gc.callbacks.remove(self._time)
         self.stats.set_value("gc/cpu_seconds", round(self.seconds, 3))
         for number, (generation, before) in enumerate(zip(gc.get_stats(), self.counts_at_start)):
             self.stats.set_value(f"gc/collections/generation_{number}", generation["collections"] - before)
+
+
+# Several crawls in one process (CrawlerProcess) share the collector: Python's thresholds
+# are kept when the first starts and put back when the last closes.
+_crawls_running = 0
+_python_thresholds: tuple[int, ...] | None = None
