@@ -183,8 +183,8 @@ SCRAPER_SLOT_MAX_ACTIVE_SIZE = 5_000_000  # response bytes being processed befor
 # page in the profile). Extraction concurrency is bounded by the worker pool anyway.
 CONCURRENT_ITEMS = 4
 # Python's garbage collector thresholds while a crawl runs (crawler.extensions.gc_tuning):
-# the defaults (700, 10, 10) walked the crawl's heap often enough to cost about 15% of
-# the crawl process's CPU. Empty: leave them as Python set them.
+# the defaults (700, 10, 10) walked the crawl's heap often enough to cost about a sixth
+# of the crawl process's CPU. Empty: leave them as Python set them.
 ARCHIVE_GC_THRESHOLDS = [50_000, 20, 10]
 
 LOG_LEVEL = "INFO"

@@ -8,6 +8,7 @@ from scrapy.exceptions import NotConfigured
 from scrapy.utils.misc import build_from_crawler
 from scrapy.utils.test import get_crawler
 
+from crawler.extensions import gc_tuning
 from crawler.extensions.gc_tuning import GcTuningExtension
 
 
@@ -16,6 +17,7 @@ def python_thresholds():
     before = gc.get_threshold()
     yield before
     gc.set_threshold(*before)
+    gc_tuning._crawls_running, gc_tuning._python_thresholds = 0, None  # whatever a failed test left
 
 
 def test_thresholds_hold_while_the_crawl_runs_and_are_put_back(python_thresholds):

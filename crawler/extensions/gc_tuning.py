@@ -19,12 +19,12 @@ class GcTuningExtension:
     Why: the crawl process holds hundreds of thousands of tracked objects (285,000 ten
     seconds into bench_crawl: Scrapy, Twisted, the parsers, the learner's segments), and
     with Python's defaults (700, 10, 10) every few hundred allocations start a collection;
-    the full ones walk the whole heap. On
-    bench/bench_crawl.py's web that was about 1,900 young, 170 middle and 14 full
-    collections, 2.1 to 2.3 s of CPU in a 16 s crawl (a sixth of the crawl process's);
-    with (50000, 20, 10) it is 9 young ones, 0.12 s. Garbage in reference cycles
-    (failures, deferred chains) is still collected, every 50,000 allocations instead of
-    every 700.
+    the full ones walk the whole heap. On bench/bench_crawl.py's web that was about 1,900
+    young, 170 middle and 14 full collections, 2.1 to 2.3 s of CPU in a 16 s crawl (a
+    sixth of the crawl process's); with (50000, 20, 10) it is 9 young ones, 0.12 s.
+    Garbage in reference cycles (failures, deferred chains) is still collected, every
+    50,000 allocations instead of every 700. A first threshold of 0 turns automatic
+    collection off, as in ``gc.set_threshold``.
 
     Counts ``gc/collections/generation_N``, the collections made during the crawl, and
     ``gc/cpu_seconds``, the CPU time they took (in whichever thread ran them; with several
