@@ -318,10 +318,13 @@ def _main_lines(tree: HtmlElement, html_text: str, url: str | None, data: Struct
         if better(lines, region, links):
             return region, "site layout"
     length = sum(len(line.text) for line in lines)
-    page_paragraphs = paragraph_text_length(tree)
-    if length >= SECOND_OPINION_PAGE_SHARE * page_paragraphs and length >= SHORT_BODY_CHARS:
-        return lines, "trafilatura"
-    ask_readability = length < READABILITY_PAGE_SHARE * page_paragraphs or length < SHORT_BODY_CHARS
+    if length < SHORT_BODY_CHARS:
+        ask_readability = True  # whatever the page's paragraphs hold: not measured
+    else:
+        page_paragraphs = paragraph_text_length(tree)
+        if length >= SECOND_OPINION_PAGE_SHARE * page_paragraphs:
+            return lines, "trafilatura"
+        ask_readability = length < READABILITY_PAGE_SHARE * page_paragraphs
     links = links if links is not None else link_texts(tree)
     best, source = lines, "trafilatura"
     for name in ("json-ld", "json state", "readability", "trafilatura fallbacks"):

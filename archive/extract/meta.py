@@ -296,12 +296,12 @@ def _stopword_index() -> dict[str, tuple[str, ...]]:
 
 def detect_language(text: str, declared: str | None) -> str | None:
     """Language of the text by stop-word share (jusText's lists); the declared one breaks near-ties."""
-    tokens = [w.lower() for w in _WORD.findall(text[:LANGUAGE_SAMPLE_CHARS])]
+    tokens = _WORD.findall(text[:LANGUAGE_SAMPLE_CHARS])
     if len(tokens) < 20:
         return declared
     index = _stopword_index()
     scores: Counter[str] = Counter()
-    for word, n in Counter(tokens).items():
+    for word, n in Counter(map(str.lower, tokens)).items():  # map: lower-cased in C
         for code in index.get(word, ()):
             scores[code] += n
     if not scores:
