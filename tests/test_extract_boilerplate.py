@@ -3,6 +3,9 @@
 import pickle
 import random
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from archive.extract import SiteBoilerplate, extract, normalise_segment, segment_hash
 
 SITE = "Bharat Observer"
@@ -178,3 +181,20 @@ def test_save_skips_lines_seen_once_in_a_big_run_but_keeps_small_runs_whole(db_u
     counts = sorted(count for _, count in rows.values())
     assert counts[-2:] == [SINGLETON_RUN_PAGES + 2] * 2 and len(counts) > 2
     engine.dispose()
+
+
+_PROSE_TAIL = "ab .!?…\"”’»)“«„\n\t\r\x0b\x0c\u00a0\u2003\u3000\u2028\u200b\x1c\x1f\x85"
+
+
+@given(st.text(alphabet=_PROSE_TAIL, max_size=12))
+@settings(max_examples=3000, deadline=None)
+def test_the_prose_test_reads_line_ends_and_quotes_as_the_regular_expressions_did(tail):
+    """String methods stand in for r'[.!?…"”’»)]\\s*$' or r'["“”«»„]' (any white space, Unicode's included)."""
+    import re
+
+    from archive.extract.boilerplate import looks_like_prose
+
+    line = "one two three four five six seven eight" + tail
+    expected = bool(re.search(r"[.!?…\"”’»)]\s*$", line) or re.search(r"[\"“”«»„]", line))
+    assert looks_like_prose(line) is expected
+    assert looks_like_prose("one two three." + tail.replace("a", "").replace("b", "")) is False  # < 8 words
