@@ -2,6 +2,9 @@
 unreachable databases."""
 
 import socket
+import sqlite3
+import threading
+import time
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
@@ -48,6 +51,53 @@ def test_sqlite_creates_folder_and_sets_pragmas(tmp_path):
             assert pragma("busy_timeout") >= 1000
     finally:
         engine.dispose()
+
+
+def _hold_a_write_transaction(path: Path, seconds: float) -> threading.Thread:
+    """Another connection, in rollback-journal mode, holds a write transaction on
+    ``path`` for ``seconds``: the lock that makes SQLite's switch to WAL fail at
+    once, without waiting for its busy timeout."""
+    holder = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    holder.execute("CREATE TABLE held (x)")
+    holder.execute("BEGIN IMMEDIATE")
+    holder.execute("INSERT INTO held VALUES (1)")
+
+    def release() -> None:
+        time.sleep(seconds)
+        holder.execute("COMMIT")
+        holder.close()
+
+    thread = threading.Thread(target=release)
+    thread.start()
+    return thread
+
+
+def test_sqlite_waits_for_another_connection_before_switching_to_wal(tmp_path):
+    # Many nodes opening one new database at once: all but the first used to fail
+    # with "database is locked" (tests/test_distributed_startup.py, about 1 run in 5).
+    path = tmp_path / "archive.sqlite"
+    thread = _hold_a_write_transaction(path, 0.3)
+    started = time.monotonic()
+    engine = make_engine(f"sqlite:///{path}")
+    try:
+        assert time.monotonic() - started >= 0.25  # it waited for the holder
+        with engine.connect() as connection:
+            assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+    finally:
+        engine.dispose()
+        thread.join()
+
+
+def test_sqlite_gives_up_on_wal_after_the_busy_timeout(tmp_path, monkeypatch):
+    monkeypatch.setattr("archive.db.engine.SQLITE_BUSY_TIMEOUT_MS", 100)
+    path = tmp_path / "archive.sqlite"
+    thread = _hold_a_write_transaction(path, 1.0)
+    try:
+        with pytest.raises(DatabaseUnavailable) as caught:
+            make_engine(f"sqlite:///{path}")
+        _assert_one_clear_line(caught.value, str(path), "database is locked")
+    finally:
+        thread.join()
 
 
 def test_sqlite_foreign_keys_are_enforced(sqlite_url):
