@@ -52,6 +52,13 @@ SHORT_BODY_CHARS = 500
 trafilatura's full cascade is asked only when the best candidate is shorter than this: on
 pages whose text is not in <p> (teaser lists, cards) the page share cannot see that the
 fast mode kept one block of many."""
+RECALL_PAGE_SHARE = 0.2
+RECALL_MAX_CHARS = 3000
+"""A fast text under RECALL_MAX_CHARS that covers under RECALL_PAGE_SHARE of the page's <p>
+text also asks trafilatura's full cascade, whose recall retry and jusText reach body text
+its fast mode pruned. trafilatura's own fast-mode retry, on the same figures against its
+whole-page text measure, is off in our fast pass (engine._gate_fast_escalation): this is
+where it moved, measured on the <p> text the cascade has already counted."""
 READABILITY_PAGE_SHARE = 1 / GAIN
 """readability (a second parse and scoring of the page, the costliest candidate) is asked
 only when the fast text is below this share of the page's <p> text or shorter than
@@ -307,6 +314,7 @@ def _main_lines(tree: HtmlElement, html_text: str, url: str | None, data: Struct
         if better(lines, region, links):
             return region, "site layout"
     length = sum(len(line.text) for line in lines)
+    ask_recall = False
     if length < SHORT_BODY_CHARS:
         ask_readability = True  # whatever the page's paragraphs hold: not measured
     else:
@@ -314,12 +322,15 @@ def _main_lines(tree: HtmlElement, html_text: str, url: str | None, data: Struct
         if length >= SECOND_OPINION_PAGE_SHARE * page_paragraphs:
             return lines, "trafilatura"
         ask_readability = length < READABILITY_PAGE_SHARE * page_paragraphs
+        ask_recall = length < RECALL_MAX_CHARS and length < RECALL_PAGE_SHARE * page_paragraphs
     links = links if links is not None else link_texts(tree)
     best, source = lines, "trafilatura"
     for name in ("json-ld", "json state", "readability", "trafilatura fallbacks"):
         # trafilatura's own fallbacks reach hidden and whole-page text: only a rescue when
-        # every other candidate came back with next to nothing
-        if name == "trafilatura fallbacks" and sum(len(line.text) for line in best) >= SHORT_BODY_CHARS:
+        # every other candidate came back with next to nothing, or the fast text covers
+        # little of the page
+        if name == "trafilatura fallbacks" and not ask_recall \
+                and sum(len(line.text) for line in best) >= SHORT_BODY_CHARS:
             continue
         if name == "readability" and not ask_readability:
             continue

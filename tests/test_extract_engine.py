@@ -1,0 +1,64 @@
+"""The trafilatura wrapper (archive/extract/engine.py) and where the cascade asks its full mode."""
+
+import pytest
+import trafilatura
+import trafilatura.core
+from lxml import html
+
+from archive.extract import extract
+from archive.extract.engine import Engine
+
+PARAGRAPHS = [
+    f"Paragraph {i}: the water board said the reservoir had reached its lowest level in a decade, "
+    "and asked households to cut their use by a fifth until the autumn rains arrive."
+    for i in range(8)
+]
+# Two paragraphs of article, then thirty blocks of text in bare <div>s that trafilatura's
+# main extractor leaves out: its fast text covers under a fifth of the page's text, which
+# is what makes trafilatura retry in recall mode.
+LITTLE_OF_THE_PAGE = (
+    f"<html><body><article><h1>Water</h1><p>{PARAGRAPHS[0]}</p><p>{PARAGRAPHS[1]}</p></article>"
+    "<div class='more'>" + "".join(f"<div>{PARAGRAPHS[i % 8]}</div>" for i in range(30)) + "</div></body></html>"
+)
+
+
+@pytest.fixture
+def recall_retries(monkeypatch):
+    """The fast flag of every recall retry trafilatura makes."""
+    retries: list[bool] = []
+    retry = trafilatura.core._recall_retry
+    monkeypatch.setattr(trafilatura.core, "_recall_retry",
+                        lambda tree, options, url: retries.append(options.fast) or retry(tree, options, url))
+    return retries
+
+
+def test_trafilaturas_recall_retry_is_off_in_our_fast_pass_only(recall_retries):
+    engine = Engine(10_000_000)
+    tree = html.document_fromstring(LITTLE_OF_THE_PAGE)
+
+    assert engine.main_text(tree, None)  # the fast pass: trafilatura's page measure is skipped
+    assert recall_retries == []
+
+    # outside our fast pass (our full cascade, trafilatura used directly) the measure is real
+    assert trafilatura.core.html2txt(tree) == trafilatura.html2txt(tree) != ""
+    trafilatura.extract(LITTLE_OF_THE_PAGE, fast=True)
+    assert recall_retries == [True]
+
+
+@pytest.mark.parametrize(("comments", "full_cascade_asked"), [(4, False), (30, True)])
+def test_the_full_cascade_is_asked_when_the_fast_text_covers_little_of_the_page_prose(
+        monkeypatch, comments, full_cascade_asked):
+    """Where trafilatura's own fast-mode retry moved: a fast text of more than SHORT_BODY_CHARS
+    that covers under a fifth of the page's <p> text asks trafilatura's full cascade."""
+    from archive.extract import core
+
+    asked = []
+    candidate = core._candidate
+    monkeypatch.setattr(core, "_candidate", lambda name, *args: asked.append(name) or candidate(name, *args))
+    others = "".join(f"<p>Comment {i}: {PARAGRAPHS[i % 8]}</p>" for i in range(comments))
+    page = (f"<html><body><article><h1>Water</h1>{''.join(f'<p>{p}</p>' for p in PARAGRAPHS[:4])}</article>"
+            f"<div id='comments' class='comments'>{others}</div></body></html>")
+    result = extract(page.encode(), "https://news.example.org/a")
+    assert result.body_source == "trafilatura"  # the comments are not the article either way
+    assert len(result.text) >= core.SHORT_BODY_CHARS
+    assert ("trafilatura fallbacks" in asked) is full_cascade_asked
