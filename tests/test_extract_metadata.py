@@ -55,6 +55,15 @@ def authors_of(data: bytes, url: str = "https://news.example.org/a/1") -> list[s
         ("Ben Silverman Games Editor", ["Ben Silverman"]),
         ("Written by Rob Ewaschuk Edited by Betsy Beyer", ["Rob Ewaschuk", "Betsy Beyer"]),
         ("Username", []),  # a form placeholder is nobody
+        ("Tom Gillespie News reporter @TomGillespie1", ["Tom Gillespie"]),  # role and handle
+        ("Jane Doe, Senior Political Correspondent", ["Jane Doe"]),
+        ("Detroit News wire services Published 11:11 PM EST Nov 19, 2019", ["Detroit News wire services"]),
+        ("Anna Schmidt Veröffentlicht am 3. Mai 2024", ["Anna Schmidt"]),
+        ("Jeanne Martin Mis à jour le 4 avril 2024", ["Jeanne Martin"]),
+        ("Last Updated: January 7, 2025", []),  # a stamp is nobody
+        ("Sobre Carlos Nadalim", ["Carlos Nadalim"]),  # an author box's "About"
+        ("Über Anna Schmidt", ["Anna Schmidt"]),
+        ("By", []),
     ],
 )
 def test_meta_author_credit_becomes_people(credit, expected):
@@ -97,6 +106,58 @@ def test_json_ld_person_before_meta_tag():
 )
 def test_byline_box_cut_where_its_date_starts(box, expected):
     assert authors_of(page(body_top=box)) == expected
+
+
+@pytest.mark.parametrize(
+    ("box", "lang", "expected"),
+    [
+        ('<div class="byline"><div class="byline-names">By DANICA KIRKA and JILL LAWLESS</div>'
+         '<div class="byline-org">Associated Press</div></div>', "en", ["DANICA KIRKA", "JILL LAWLESS"]),
+        ('<div class="byline"><span class="byline-names">Von Anna Schmidt und Jonas Weber</span>'
+         '<span class="byline-org">Deutsche Presse-Agentur</span></div>', "de", ["Anna Schmidt", "Jonas Weber"]),
+        ('<div class="byline"><a class="byline-author">Carrie Arnold</a><time>November 15, 2019</time></div>',
+         "en", ["Carrie Arnold"]),
+        ('<div class="byline"><span class="byline-prefix">Por</span> <b>Lucía Gómez</b></div>', "es", ["Lucía Gómez"]),
+    ],
+)
+def test_byline_box_holding_boxes_is_read_box_by_box(box, lang, expected):
+    """The innermost byline boxes are read each alone: their texts do not run together
+    ("JILL LAWLESSAssociated Press") and a box of only a credit word leaves the outer text."""
+    assert authors_of(page(body_top=box, lang=lang)) == expected
+
+
+@pytest.mark.parametrize("lang", ["en", "pt"])
+def test_teaser_card_credits_are_not_the_articles(lang):
+    cards = "".join(
+        f'<div class="card"><a href="/story/{i}"><h2>Another story number {i}</h2></a>'
+        f'<a rel="author" href="/by/{name}">{name}</a></div>'
+        for i, name in enumerate(["James Booth", "Judy Murray", "Simon Briggs"])
+    )
+    data = page(body_top='<p>Por <a rel="author" href="/by/anna">Anna Menin</a></p>', lang=lang).replace(
+        b"</article>", f'</article><section class="related">{cards}</section>'.encode())
+    assert authors_of(data) == ["Anna Menin"]
+
+
+def test_json_ld_organisation_gives_way_to_a_person_in_the_byline():
+    json_ld = {"@type": "NewsArticle", "headline": "Library stays open",
+               "author": {"@type": "Organization", "name": "Sky"}}
+    byline = '<p class="byline">Tom Gillespie News reporter @TomGillespie1</p>'
+    assert authors_of(page(json_ld=json_ld, body_top=byline)) == ["Tom Gillespie"]
+    assert authors_of(page(json_ld=json_ld)) == ["Sky"]  # the only credit: kept
+
+
+@pytest.mark.parametrize(
+    ("credit", "site", "expected"),
+    [
+        ("Jill Disis, CNN Business", "CNN", ["Jill Disis"]),
+        ("Chris Cillizza, CNN Editor-at-large", "CNN", ["Chris Cillizza"]),
+        ("Tanza Loudenback, Business Insider", "Business Insider Deutschland", ["Tanza Loudenback"]),
+        ("Anna Schmidt, Tagesspiegel Berlin", "Tagesspiegel", ["Anna Schmidt"]),
+    ],
+)
+def test_a_credit_naming_the_site_is_the_publisher(credit, site, expected):
+    head = f'<meta name="author" content="{credit}"><meta property="og:site_name" content="{site}">'
+    assert authors_of(page(head=head)) == expected
 
 
 def test_byline_markup_when_no_structured_author():
