@@ -207,6 +207,41 @@ def test_future_and_before_published_modified_refused():
     assert result.modified is None
 
 
+def test_modified_on_the_publication_day_is_kept_even_if_written_earlier():
+    head = ('<meta property="article:published_time" content="2024-03-03T10:15:00+02:00">'
+            '<meta property="article:modified_time" content="2024-03-03">')  # a day, not a time
+    result = extract(page(head=head, lang="ru"), "https://news.example.org/a/1", now=NOW)
+    assert result.published == datetime(2024, 3, 3, 8, 15, tzinfo=timezone.utc)
+    assert result.modified == datetime(2024, 3, 3, tzinfo=timezone.utc)
+
+
+def test_article_published_and_modified_meta_without_time_suffix():
+    head = ('<meta property="article:published" content="2019-11-18T17:56:27.000Z">'
+            '<meta property="article:modified" content="2019-11-19T00:37:03.000Z">')
+    result = extract(page(head=head), "https://news.example.org/a/1", now=NOW)
+    assert result.published == datetime(2019, 11, 18, 17, 56, 27, tzinfo=timezone.utc)
+    assert result.modified == datetime(2019, 11, 19, 0, 37, 3, tzinfo=timezone.utc)
+
+
+@pytest.mark.parametrize(("published", "modified", "expected"), [
+    ("19 Nov 2019 05:44 GMT", "19 Nov 2019 07:09 GMT", (datetime(2019, 11, 19, 5, 44), datetime(2019, 11, 19, 7, 9))),
+    ("Tue, 19 Nov 2019 06:44:00 +0100", "Wed, 20 Nov 2019 09:00:00 +0100",
+     (datetime(2019, 11, 19, 5, 44), datetime(2019, 11, 20, 8, 0))),
+])
+def test_json_ld_dates_written_as_feeds_write_them(published, modified, expected):
+    json_ld = {"@type": "NewsArticle", "headline": "Library stays open",
+               "datePublished": published, "dateModified": modified}
+    result = extract(page(json_ld=json_ld), "https://news.example.org/a/1", now=NOW)
+    assert (result.published, result.modified) == tuple(d.replace(tzinfo=timezone.utc) for d in expected)
+
+
+def test_microdata_modified_date_written_as_text():
+    top = ('<div itemprop="datePublished">2019-11-13T23:06:00+01:00</div>'
+           '<div itemprop="dateModified">2019-11-14T08:06:08+01:00</div>')
+    result = extract(page(body_top=top, lang="de"), "https://news.example.org/a/1", now=NOW)
+    assert result.modified == datetime(2019, 11, 14, 7, 6, 8, tzinfo=timezone.utc)
+
+
 # --- paywall ---------------------------------------------------------------------------
 
 

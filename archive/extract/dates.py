@@ -7,9 +7,12 @@ Order for ``published`` (the first source that gives a valid date wins):
   3. the visible dateline: a <time> or itemprop="datePublished" element marked as the
      publication time;
   4. htmldate's day (its own heuristics over the whole page) as the last resort.
-``modified`` comes from ``dateModified`` / ``article:modified_time`` / ``og:updated_time`` and is
-kept only when it is not before ``published``. Dates in the future (after ``now``) are
-refused. A naive timestamp keeps the day as written (midnight UTC); a zoned one is in UTC.
+``modified`` comes from ``dateModified`` / ``article:modified_time`` / ``og:updated_time`` /
+an itemprop="dateModified" element and is kept only when it is not on a day before
+``published`` (the same day is kept: pages often write the two a few seconds apart).
+Dates are ISO 8601, or RFC 2822 as feeds write them ("19 Nov 2019 05:44 GMT"); dates in the
+future (after ``now``) are refused. A naive timestamp keeps the day as written (midnight
+UTC); a zoned one is in UTC.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from datetime import date, datetime, time, timezone
+from email.utils import parsedate_to_datetime
 
 from lxml.html import HtmlElement
 
@@ -27,17 +31,18 @@ _ISO = re.compile(
 )
 EARLIEST_YEAR = 1995
 PUBLISHED_META = (
-    "article:published_time", "og:article:published_time", "datepublished", "publishdate", "pubdate",
+    "article:published_time", "og:article:published_time", "article:published", "datepublished", "publishdate", "pubdate",
     "publish-date", "dc.date.issued", "dcterms.issued", "dc.date.created", "dcterms.created", "sailthru.date",
     "parsely-pub-date", "date", "dc.date",
 )
-MODIFIED_META = ("article:modified_time", "og:article:modified_time", "datemodified", "og:updated_time",
+MODIFIED_META = ("article:modified_time", "og:article:modified_time", "article:modified", "datemodified", "og:updated_time",
                  "dcterms.modified", "last-modified", "lastmod")
 _VISIBLE = (
     "//*[@itemprop='datePublished'][@datetime or @content]"
     " | //time[@pubdate][@datetime]"
     " | //time[contains(@class,'publish') or contains(@class,'pubdate') or contains(@class,'dateline')][@datetime]"
 )
+_VISIBLE_MODIFIED = "//*[@itemprop='dateModified']"
 
 
 def parse_timestamp(value: object, now: datetime) -> datetime | None:
@@ -46,7 +51,7 @@ def parse_timestamp(value: object, now: datetime) -> datetime | None:
         return None
     match = _ISO.match(value)
     if not match:
-        return None
+        return _rfc2822(value, now)
     year, month, day, hour, minute, second, zone = match.groups()
     try:
         if hour is None or zone is None:
@@ -59,6 +64,22 @@ def parse_timestamp(value: object, now: datetime) -> datetime | None:
             ).astimezone(timezone.utc)
     except (ValueError, OverflowError):  # OverflowError: 9999-12-31T23:00-01:00 is past year 9999 in UTC
         return None
+    if stamp.year < EARLIEST_YEAR or stamp > now:
+        return None
+    return stamp
+
+
+def _rfc2822(value: str, now: datetime) -> datetime | None:
+    """'Tue, 19 Nov 2019 05:44:00 +0100', '19 Nov 2019 05:44 GMT' (dates as e-mail and RSS write them)."""
+    if not value[:1].isalnum():
+        return None
+    try:
+        stamp = parsedate_to_datetime(value.strip())
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+    if stamp.tzinfo is None:  # "-0000": the zone is unknown, the day is as written
+        stamp = datetime.combine(stamp.date(), time(0, 0), tzinfo=timezone.utc)
+    stamp = stamp.astimezone(timezone.utc)
     if stamp.year < EARLIEST_YEAR or stamp > now:
         return None
     return stamp
@@ -95,13 +116,20 @@ def published_date(tree: HtmlElement, data: Structured, htmldate_day: str | None
     return stamp
 
 
-def modified_date(data: Structured, published: datetime | None, now: datetime) -> datetime | None:
+def modified_date(tree: HtmlElement, data: Structured, published: datetime | None, now: datetime) -> datetime | None:
     stamp = _first(_node_values(data.article, "dateModified"), now)
     if stamp is None:
         stamp = _first((v for key in MODIFIED_META for v in data.meta.get(key, ())), now)
-    if stamp is None or (published is not None and stamp < published):
-        return None
+    if stamp is None:
+        stamp = _first((_element_value(element) for element in tree.xpath(_VISIBLE_MODIFIED)[:5]), now)
+    if stamp is None or (published is not None and stamp.date() < published.date()):
+        return None  # a day before the publication: another page's, or a template's
     return stamp
+
+
+def _element_value(element: HtmlElement) -> str:
+    """A microdata date: its datetime or content attribute, else its text."""
+    return element.get("datetime") or element.get("content") or element.text_content().strip()
 
 
 def is_paywalled(data: Structured) -> bool:

@@ -143,7 +143,7 @@ def page_metadata(tree: HtmlElement, url: str | None, now: datetime) -> PageMeta
     meta.headings = [" ".join(h.text_content().split()) for h in tree.iter("h1")][:5]
     if doc is None:
         meta.authors = page_authors(tree, data, None, None)
-        meta.modified = modified_date(data, meta.published, now)
+        meta.modified = modified_date(tree, data, meta.published, now)
         return meta
     meta.title = strip_site_suffix(_clean(doc.title), _clean(doc.sitename), meta.headings)
     meta.description = _clean(doc.description)
@@ -154,7 +154,7 @@ def page_metadata(tree: HtmlElement, url: str | None, now: datetime) -> PageMeta
     )
     meta.canonical_url = _canonical(doc.url, url)
     meta.published = own_date or _published(tree, doc.date, now)
-    meta.modified = modified_date(data, meta.published, now)
+    meta.modified = modified_date(tree, data, meta.published, now)
     meta.html_language = html_language(tree)
     return meta
 
