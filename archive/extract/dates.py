@@ -129,7 +129,7 @@ def modified_date(tree: HtmlElement, data: Structured, published: datetime | Non
 
 def _element_value(element: HtmlElement) -> str:
     """A microdata date: its datetime or content attribute, else its text."""
-    return element.get("datetime") or element.get("content") or element.text_content().strip()
+    return str(element.get("datetime") or element.get("content") or element.text_content()).strip()
 
 
 def is_paywalled(data: Structured) -> bool:
