@@ -152,22 +152,43 @@ def test_body_lines_keep_line_breaks_in_code():
     assert [line.text for line in body_lines(body)] == ["one two", "a = 1", "b = 2"]
 
 
-@pytest.mark.parametrize(("comments", "readability_asked"), [(4, False), (9, True)])
-def test_readability_is_asked_only_when_the_fast_text_misses_half_the_page_prose(monkeypatch, comments, readability_asked):
-    """readability must bring GAIN (2x) the fast text's prose to win: with the fast text over half
-    the page's <p> text it is not run (it is the costliest candidate); the cheap ones still are."""
+def _candidates_asked(monkeypatch, article_paragraphs: int, comments: int):
+    """Extract an article of ``article_paragraphs`` paragraphs under ``comments`` comment
+    paragraphs (which are not body); the result and the candidates the cascade asked."""
     from archive.extract import core
 
     asked = []
     candidate = core._candidate
     monkeypatch.setattr(core, "_candidate", lambda name, *args: asked.append(name) or candidate(name, *args))
     others = "".join(f"<p>Comment {i}: {PARAGRAPHS[i % 8]}</p>" for i in range(comments))
-    page = (f"<html><body><article><h1>Water</h1>{''.join(f'<p>{p}</p>' for p in PARAGRAPHS[:6])}</article>"
+    body = "".join(f"<p>{PARAGRAPHS[i % 8]}</p>" for i in range(article_paragraphs))
+    page = (f"<html><body><article><h1>Water</h1>{body}</article>"
             f"<div id='comments' class='comments'>{others}</div></body></html>")
-    result = extract(page.encode(), "https://news.example.org/a")
+    return extract(page.encode(), "https://news.example.org/a"), asked
+
+
+@pytest.mark.parametrize(("comments", "readability_asked"), [(4, False), (9, True)])
+def test_readability_is_asked_only_when_the_fast_text_misses_half_the_page_prose(monkeypatch, comments, readability_asked):
+    """readability must bring GAIN (2x) the fast text's prose to win: with the fast text over half
+    the page's <p> text it is not run (it is the costliest candidate); the cheap ones still are."""
+    result, asked = _candidates_asked(monkeypatch, 6, comments)
     assert result.body_source == "trafilatura"
     assert "json-ld" in asked
     assert ("readability" in asked) is readability_asked
+
+
+@pytest.mark.parametrize(("comments", "full_cascade_asked"), [(4, False), (30, True)])
+def test_the_full_cascade_is_asked_when_the_fast_text_covers_little_of_the_page_prose(
+        monkeypatch, comments, full_cascade_asked):
+    """Where trafilatura's own fast-mode retry moved (engine._gate_fast_escalation): a fast text
+    of more than SHORT_BODY_CHARS that covers under a fifth of the page's <p> text asks
+    trafilatura's full cascade."""
+    from archive.extract import core
+
+    result, asked = _candidates_asked(monkeypatch, 4, comments)
+    assert result.body_source == "trafilatura"  # the comments are not the article either way
+    assert len(result.text) >= core.SHORT_BODY_CHARS
+    assert ("trafilatura fallbacks" in asked) is full_cascade_asked
 
 
 def test_scripts_are_set_aside_with_the_json_state_kept():

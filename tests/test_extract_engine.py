@@ -1,11 +1,11 @@
-"""The trafilatura wrapper (archive/extract/engine.py) and where the cascade asks its full mode."""
+"""The trafilatura wrapper (archive/extract/engine.py); where the cascade asks trafilatura's full
+mode instead is tested in test_extract_candidates.py."""
 
 import pytest
 import trafilatura
 import trafilatura.core
 from lxml import html
 
-from archive.extract import extract
 from archive.extract.engine import Engine
 
 PARAGRAPHS = [
@@ -43,22 +43,3 @@ def test_trafilaturas_recall_retry_is_off_in_our_fast_pass_only(recall_retries):
     assert trafilatura.core.html2txt(tree) == trafilatura.html2txt(tree) != ""
     trafilatura.extract(LITTLE_OF_THE_PAGE, fast=True)
     assert recall_retries == [True]
-
-
-@pytest.mark.parametrize(("comments", "full_cascade_asked"), [(4, False), (30, True)])
-def test_the_full_cascade_is_asked_when_the_fast_text_covers_little_of_the_page_prose(
-        monkeypatch, comments, full_cascade_asked):
-    """Where trafilatura's own fast-mode retry moved: a fast text of more than SHORT_BODY_CHARS
-    that covers under a fifth of the page's <p> text asks trafilatura's full cascade."""
-    from archive.extract import core
-
-    asked = []
-    candidate = core._candidate
-    monkeypatch.setattr(core, "_candidate", lambda name, *args: asked.append(name) or candidate(name, *args))
-    others = "".join(f"<p>Comment {i}: {PARAGRAPHS[i % 8]}</p>" for i in range(comments))
-    page = (f"<html><body><article><h1>Water</h1>{''.join(f'<p>{p}</p>' for p in PARAGRAPHS[:4])}</article>"
-            f"<div id='comments' class='comments'>{others}</div></body></html>")
-    result = extract(page.encode(), "https://news.example.org/a")
-    assert result.body_source == "trafilatura"  # the comments are not the article either way
-    assert len(result.text) >= core.SHORT_BODY_CHARS
-    assert ("trafilatura fallbacks" in asked) is full_cascade_asked
