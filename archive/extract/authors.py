@@ -1,7 +1,7 @@
 """Authors as people: raw credits from the page's own markup, split and cleaned by general rules.
 
 Rules (each has a test on a minimal page in tests/test_extract_metadata.py):
-  - sources, first that names a person wins: the article's JSON-LD ``author``; <meta> author
+  - sources, first that names anyone wins: the article's JSON-LD ``author``; <meta> author
     tags; byline markup (itemprop/rel author); a short element classed "byline"/"author",
     cut where its date starts (the innermost such elements, read together when one box
     holds several); trafilatura's guess last. JSON-LD that credits only nodes typed as
@@ -90,7 +90,8 @@ _BARE_CREDIT = re.compile(rf"^{_CREDIT_WORDS}$")  # a "By" in a box of its own
 _HANDLE_TAIL = re.compile(r"(?:\s+@\w+)+$")  # "Tom Gillespie @TomGillespie1"
 # A teaser card of another story: a short block with a linked headline of its own, beside
 # blocks like it, that does not hold the page's <h1>; its credit is that story's.
-_SMALL = f"string-length(normalize-space(.)) <= {800}"  # a teaser, not a column holding the article
+CARD_MAX_CHARS = 800  # a teaser's text, not a column holding the article
+_SMALL = f"string-length(normalize-space(.)) <= {CARD_MAX_CHARS}"
 _LINKED_HEADING = "boolean(.//*[self::h2 or self::h3 or self::h4][descendant::a or ancestor::a])"
 _CARD_DEPTH = 6
 
