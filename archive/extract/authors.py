@@ -117,10 +117,13 @@ def _byline_box_credits(tree: HtmlElement) -> list[str]:
     class=org>Agency</div></div>"), each read alone, and with a space between elements, so
     that names, agencies and dates do not run together ("JILL LAWLESSAssociated Press",
     "Carrie ArnoldNovember 15")."""
-    boxes = [box for box in tree.xpath(_BYLINE_BOX)[:MAX_BYLINE_BOXES * 2] if not _in_card(box)]
+    boxes = tree.xpath(_BYLINE_BOX)[:MAX_BYLINE_BOXES * 2]
     inner = {ancestor for box in boxes for ancestor in box.iterancestors()}
     for box in boxes:
-        innermost = [b for b in boxes if b not in inner and box in b.iterancestors()] if box in inner else []
+        if _in_card(box):
+            continue
+        innermost = [b for b in boxes if b not in inner and box in b.iterancestors() and not _in_card(b)] \
+            if box in inner else []
         for parts in (innermost, [box]):
             texts = [" ".join(" ".join(part.itertext()).split()) for part in parts]  # elements apart
             texts = [text for text in texts if 0 < len(text) <= 120]
@@ -131,10 +134,11 @@ def _byline_box_credits(tree: HtmlElement) -> list[str]:
 
 def _in_card(element: HtmlElement) -> bool:
     for depth, ancestor in enumerate(element.iterancestors()):
-        if depth >= _CARD_DEPTH or ancestor.tag in ("body", "html") or ancestor.find(".//h1") is not None:
+        if depth >= _CARD_DEPTH or ancestor.tag in ("body", "html"):
             return False
-        if ancestor.xpath(_LINKED_HEADING) and _has_twin(ancestor) and ancestor.xpath(_SMALL):
-            return True
+        # cheapest question first: most ancestors have no twin
+        if _has_twin(ancestor) and ancestor.xpath(_SMALL) and ancestor.xpath(_LINKED_HEADING):
+            return ancestor.find(".//h1") is None
     return False
 
 
