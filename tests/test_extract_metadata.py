@@ -235,10 +235,11 @@ def test_json_ld_dates_written_as_feeds_write_them(published, modified, expected
     assert (result.published, result.modified) == tuple(d.replace(tzinfo=timezone.utc) for d in expected)
 
 
-def test_microdata_modified_date_written_as_text():
+def test_microdata_dates_written_as_text():
     top = ('<div itemprop="datePublished">2019-11-13T23:06:00+01:00</div>'
            '<div itemprop="dateModified">2019-11-14T08:06:08+01:00</div>')
     result = extract(page(body_top=top, lang="de"), "https://news.example.org/a/1", now=NOW)
+    assert result.published == datetime(2019, 11, 13, 22, 6, tzinfo=timezone.utc)
     assert result.modified == datetime(2019, 11, 14, 7, 6, 8, tzinfo=timezone.utc)
 
 

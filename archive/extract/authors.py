@@ -98,17 +98,14 @@ _CARD_DEPTH = 6
 
 def page_authors(tree: HtmlElement, data: Structured, site_name: str | None, fallback: str | None) -> list[str]:
     """The article's authors, people first (see the module docstring for the rules)."""
-    sources: tuple[Callable[[], tuple[list[str], list[str]]], ...] = (
-        lambda: _json_ld_authors(data), lambda: (_meta_authors(data), []),
-        lambda: (_markup_authors(tree), []), lambda: (_byline_box_credits(tree), []))
-    credit: list[str] = []  # organisations typed as such, if no later source names anyone
+    people, organisations = _json_ld_authors(data)
+    sources: tuple[Callable[[], list[str]], ...] = (
+        lambda: people, lambda: _meta_authors(data), lambda: _markup_authors(tree), lambda: _byline_box_credits(tree))
     for source in sources:
-        names, organisations = source()
-        cleaned = clean_authors(names, site_name)
-        if cleaned:
-            return cleaned
-        credit = credit or clean_authors(organisations, site_name)
-    return credit or clean_authors([fallback] if fallback else [], site_name)
+        names = clean_authors(source(), site_name)
+        if names:
+            return names
+    return clean_authors(organisations, site_name) or clean_authors([fallback] if fallback else [], site_name)
 
 
 def _byline_box_credits(tree: HtmlElement) -> list[str]:

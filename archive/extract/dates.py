@@ -5,7 +5,7 @@ Order for ``published`` (the first source that gives a valid date wins):
      site's: structured.py picks the node of the article type), else ``dateCreated``;
   2. article <meta> tags (``article:published_time``, ``datePublished``, Dublin Core ...);
   3. the visible dateline: a <time> or itemprop="datePublished" element marked as the
-     publication time;
+     publication time (its datetime or content attribute, else its text);
   4. htmldate's day (its own heuristics over the whole page) as the last resort.
 ``modified`` comes from ``dateModified`` / ``article:modified_time`` / ``og:updated_time`` /
 an itemprop="dateModified" element and is kept only when it is not on a day before
@@ -38,7 +38,7 @@ PUBLISHED_META = (
 MODIFIED_META = ("article:modified_time", "og:article:modified_time", "article:modified", "datemodified", "og:updated_time",
                  "dcterms.modified", "last-modified", "lastmod")
 _VISIBLE = (
-    "//*[@itemprop='datePublished'][@datetime or @content]"
+    "//*[@itemprop='datePublished']"
     " | //time[@pubdate][@datetime]"
     " | //time[contains(@class,'publish') or contains(@class,'pubdate') or contains(@class,'dateline')][@datetime]"
 )
@@ -49,9 +49,16 @@ def parse_timestamp(value: object, now: datetime) -> datetime | None:
     """An ISO 8601 date or timestamp as a UTC datetime; None when invalid, too old or in the future."""
     if not isinstance(value, str):
         return None
+    stamp = _iso(value) or _rfc2822(value)
+    if stamp is None or stamp.year < EARLIEST_YEAR or stamp > now:
+        return None
+    return stamp
+
+
+def _iso(value: str) -> datetime | None:
     match = _ISO.match(value)
     if not match:
-        return _rfc2822(value, now)
+        return None
     year, month, day, hour, minute, second, zone = match.groups()
     try:
         if hour is None or zone is None:
@@ -64,12 +71,10 @@ def parse_timestamp(value: object, now: datetime) -> datetime | None:
             ).astimezone(timezone.utc)
     except (ValueError, OverflowError):  # OverflowError: 9999-12-31T23:00-01:00 is past year 9999 in UTC
         return None
-    if stamp.year < EARLIEST_YEAR or stamp > now:
-        return None
     return stamp
 
 
-def _rfc2822(value: str, now: datetime) -> datetime | None:
+def _rfc2822(value: str) -> datetime | None:
     """'Tue, 19 Nov 2019 05:44:00 +0100', '19 Nov 2019 05:44 GMT' (dates as e-mail and RSS write them)."""
     if not value[:1].isalnum():
         return None
@@ -78,11 +83,11 @@ def _rfc2822(value: str, now: datetime) -> datetime | None:
     except (TypeError, ValueError, IndexError, OverflowError):
         return None
     if stamp.tzinfo is None:  # "-0000": the zone is unknown, the day is as written
-        stamp = datetime.combine(stamp.date(), time(0, 0), tzinfo=timezone.utc)
-    stamp = stamp.astimezone(timezone.utc)
-    if stamp.year < EARLIEST_YEAR or stamp > now:
+        return datetime.combine(stamp.date(), time(0, 0), tzinfo=timezone.utc)
+    try:
+        return stamp.astimezone(timezone.utc)
+    except OverflowError:
         return None
-    return stamp
 
 
 def _first(values: Iterable[object], now: datetime) -> datetime | None:
@@ -108,9 +113,7 @@ def published_date(tree: HtmlElement, data: Structured, htmldate_day: str | None
     if stamp is None:
         stamp = _first((v for key in PUBLISHED_META for v in data.meta.get(key, ())), now)
     if stamp is None:
-        stamp = _first(
-            (element.get("datetime") or element.get("content") for element in tree.xpath(_VISIBLE)[:5]), now
-        )
+        stamp = _first((_element_value(element) for element in tree.xpath(_VISIBLE)[:5]), now)
     if stamp is None and htmldate_day:
         stamp = parse_timestamp(htmldate_day, now)
     return stamp
@@ -128,7 +131,7 @@ def modified_date(tree: HtmlElement, data: Structured, published: datetime | Non
 
 
 def _element_value(element: HtmlElement) -> str:
-    """A microdata date: its datetime or content attribute, else its text."""
+    """A marked-up date: its datetime or content attribute, else its text."""
     return str(element.get("datetime") or element.get("content") or element.text_content()).strip()
 
 
